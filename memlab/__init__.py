@@ -1,0 +1,67 @@
+"""memlab: durable, searchable memory for LLM agents in one SQLite file, analysed with pandas.
+
+    import memlab
+    db = memlab.open("memlab.db")   # or $MEMLAB_DB, or ./memlab.db
+
+Heavy modules (sqlite-utils, pandas) load on first use, so ``memlab --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+from .errors import (
+    DatabaseFileError,
+    MemlabError,
+    NotFoundError,
+    QuerySyntaxError,
+    SchemaTooNewError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .database import Database
+
+try:
+    __version__ = version("memlab")
+except PackageNotFoundError:  # running from a source tree that isn't installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "open",
+    "Database",
+    "MemlabError",
+    "DatabaseFileError",
+    "SchemaTooNewError",
+    "ValidationError",
+    "NotFoundError",
+    "QuerySyntaxError",
+    "__version__",
+]
+
+
+def open(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    migrate: bool = True,
+    clock: "Clock | None" = None,
+) -> "Database":
+    """Open (creating if needed) a memlab database and bring its schema up to date.
+
+    ``path`` defaults to ``$MEMLAB_DB``, else ``./memlab.db``; ``":memory:"`` for tests.
+    A new file is created with mode 0600. ``clock`` returns aware UTC datetimes.
+    """
+    from .database import Database
+
+    return Database(path, migrate=migrate, clock=clock)
+
+
+def __getattr__(name: str):
+    if name == "Database":
+        from .database import Database
+
+        return Database
+    raise AttributeError(f"module 'memlab' has no attribute {name!r}")

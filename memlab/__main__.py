@@ -1,0 +1,5 @@
+"""``python -m memlab`` runs the CLI."""
+
+from memlab.cli import cli
+
+cli()

@@ -1,0 +1,34 @@
+"""Timestamps: ISO-8601 UTC text, from an injectable clock so tests are deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+Clock = Callable[[], dt.datetime]
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def system_clock() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def to_iso(value: dt.datetime | dt.date | str) -> str:
+    """Format a datetime (naive means UTC), a date or an ISO string as memlab's UTC text form.
+
+    One fixed width (microseconds, trailing Z) so text comparison is time comparison.
+    """
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime(ISO_FORMAT)
+
+
+def from_iso(text: str) -> dt.datetime:
+    """Parse memlab's timestamp text back into an aware UTC datetime."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

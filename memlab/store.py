@@ -1,0 +1,345 @@
+"""The SQLite store: one connection with memlab's pragmas, migrations, transactions and upkeep.
+
+Everything above this module (the write API, search, analytics, the CLI) goes through a
+``Store``; nothing here imports from those layers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import sqlite_utils
+
+from . import migrations as schema
+from .clock import Clock, system_clock
+from .errors import DatabaseFileError, SchemaTooNewError
+
+# The one place for connection settings. journal_mode is persistent in the file; the rest
+# are per connection, so they are set on every open.
+PRAGMAS: tuple[tuple[str, object], ...] = (
+    ("journal_mode", "WAL"),
+    ("foreign_keys", "ON"),
+    ("synchronous", "NORMAL"),
+    ("busy_timeout", 10_000),  # ms a writer waits for the lock before giving up
+    ("journal_size_limit", 64 * 1024 * 1024),
+    ("cache_size", -32_000),  # KiB (negative) = 32 MB page cache
+    ("mmap_size", 256 * 1024 * 1024),
+    ("temp_store", "MEMORY"),
+    # An INSERT OR REPLACE on messages must fire the FTS delete trigger.
+    ("recursive_triggers", "ON"),
+)
+
+MEMORY = ":memory:"
+
+
+def default_path() -> str:
+    """``$MEMLAB_DB`` if set, else ``./memlab.db``."""
+    return os.environ.get("MEMLAB_DB") or "memlab.db"
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty file readable and writable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def _describe(path: Path) -> str:
+    """Name a database in messages by file name only: user paths stay out of logs."""
+    return repr(path.name)
+
+
+class Store:
+    """A memlab database file, opened with memlab's pragmas and migrated to the current schema."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        migrate: bool = True,
+        clock: Clock | None = None,
+    ) -> None:
+        raw = str(path) if path is not None else default_path()
+        self.is_memory = raw == MEMORY
+        self.path = Path(raw) if not self.is_memory else None
+        self.clock: Clock = clock or system_clock
+        self._savepoints = itertools.count()
+        self.conn = self._connect()
+        try:
+            self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
+            self._check_version()
+            if migrate:
+                self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.is_memory:
+            conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
+            self._apply_pragmas(conn)
+            return conn
+        path = self.path
+        assert path is not None
+        name = _describe(path)
+        if path.is_dir():
+            raise DatabaseFileError(f"{name} is a directory, not a database file")
+        if not path.parent.exists():
+            raise DatabaseFileError(f"the folder for {name} does not exist")
+        if not path.exists():
+            try:
+                _create_private_file(path)
+            except FileExistsError:
+                pass  # another process created it first: open theirs
+            except PermissionError as e:
+                raise DatabaseFileError(f"cannot create {name}: the folder is not writable") from e
+        elif not os.access(path, os.R_OK):
+            raise DatabaseFileError(f"cannot read {name}: permission denied")
+        elif not os.access(path, os.W_OK):
+            raise DatabaseFileError(
+                f"{name} is read-only: memlab needs write access to the file and its folder"
+            )
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            self._apply_pragmas(conn)
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise _file_error(e, name) from e
+        return conn
+
+    @staticmethod
+    def _apply_pragmas(conn: sqlite3.Connection) -> None:
+        for pragma, value in PRAGMAS:
+            conn.execute(f"PRAGMA {pragma} = {value}")
+
+    def _check_version(self) -> None:
+        applied = self.applied_migrations()
+        unknown = [name for name in applied if name not in schema.known_names()]
+        if unknown:
+            where = _describe(self.path) if self.path else "this database"
+            raise SchemaTooNewError(
+                f"{where} was written by a newer memlab (unknown migrations: "
+                f"{', '.join(unknown)}); upgrade memlab to open it"
+            )
+
+    # -- migrations --------------------------------------------------------------------------
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the memlab migrations recorded in this database, in order."""
+        try:
+            return [m.name for m in schema.migrations.applied(self.db)]
+        except sqlite3.DatabaseError as e:
+            raise _file_error(e, _describe(self.path) if self.path else "database") from e
+
+    def pending_migrations(self) -> list[str]:
+        """Names of the migrations this memlab would still apply."""
+        return [m.name for m in schema.migrations.pending(self.db)]
+
+    def migrate(self, *, stop_before: str | None = None) -> list[str]:
+        """Apply pending migrations (each in its own transaction) and return their names."""
+        pending = self.pending_migrations()
+        if not pending:
+            return []
+        try:
+            schema.migrations.apply(self.db, stop_before=stop_before)
+        except sqlite3.OperationalError as e:
+            raise _file_error(e, _describe(self.path) if self.path else "database") from e
+        applied = self.applied_migrations()
+        self.conn.execute(f"PRAGMA user_version = {len(applied)}")
+        return [name for name in pending if name in applied]
+
+    @property
+    def schema_version(self) -> int:
+        """How many memlab migrations this database has applied."""
+        return len(self.applied_migrations())
+
+    # -- transactions ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All-or-nothing block that takes the write lock up front (``BEGIN IMMEDIATE``).
+
+        Taking the lock first makes a second writer wait (busy timeout) instead of failing
+        with "database is locked" on a read-then-write upgrade. Nested blocks are savepoints.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            name = f"memlab_{next(self._savepoints)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        """Run one parameterised statement."""
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[dict]:
+        """Rows of a parameterised query as dicts."""
+        cursor = self.conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description or ()]
+        return [dict(zip(columns, row)) for row in cursor]
+
+    def query_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> dict | None:
+        """The first row of a parameterised query as a dict, or None."""
+        cursor = self.conn.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row))
+
+    def dataframe(
+        self,
+        sql: str,
+        params: Sequence[Any] | Mapping[str, Any] = (),
+        *,
+        dtypes: Mapping[str, str] | None = None,
+    ):
+        """A parameterised query as a pandas DataFrame, with these columns even when empty."""
+        import pandas as pd
+
+        cursor = self.conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description or ()]
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        if dtypes:
+            frame = frame.astype({c: t for c, t in dtypes.items() if c in frame.columns})
+        return frame
+
+    def count(self, table: str) -> int:
+        """Rows in one of memlab's tables."""
+        if table not in schema.TABLES:
+            raise ValueError(f"not a memlab table: {table!r}")
+        return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    # -- upkeep ------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """File size, pages, journal mode, schema version and row counts per table."""
+        pragma = lambda name: self.conn.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+        size = 0
+        if self.path is not None:
+            for suffix in ("", "-wal"):
+                p = Path(f"{self.path}{suffix}")
+                if p.exists():
+                    size += p.stat().st_size
+        return {
+            "path": str(self.path) if self.path else MEMORY,
+            "size_bytes": size,
+            "page_size": pragma("page_size"),
+            "page_count": pragma("page_count"),
+            "freelist_count": pragma("freelist_count"),
+            "journal_mode": pragma("journal_mode"),
+            "schema_version": self.schema_version,
+            "sqlite_version": sqlite3.sqlite_version,
+            "tables": {table: self.count(table) for table in schema.TABLES},
+        }
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by SQLite's ``integrity_check`` and FTS5's own check; [] when sound."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [
+            f"foreign key: {table} row {rowid} -> {parent}"
+            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
+        ]
+        try:
+            self.conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as e:
+            problems.append(f"messages_fts: {e}")
+        return problems
+
+    def vacuum(self, into: str | os.PathLike[str] | None = None) -> None:
+        """Rebuild the file to reclaim free pages, or write a compacted copy ``into`` a new file."""
+        if into is None:
+            self.conn.execute("VACUUM")
+            return
+        target = Path(into)
+        if target.exists():
+            raise DatabaseFileError(f"{_describe(target)} already exists")
+        _create_private_file(target)
+        target.unlink()  # VACUUM INTO wants a new file; the umask-proof mode is set after
+        self.conn.execute("VACUUM INTO ?", (str(target),))
+        os.chmod(target, 0o600)
+
+    def backup(self, path: str | os.PathLike[str]) -> Path:
+        """A consistent online copy, safe while other processes write; returns the path.
+
+        Uses SQLite's backup API in one step inside a read transaction, so the copy is one
+        point in time (copying the -wal file by hand, as the seed did, is not). The copy is
+        written beside the target and renamed into place, so a failure leaves no half file.
+        """
+        target = Path(path)
+        if target.exists():
+            raise DatabaseFileError(f"{_describe(target)} already exists")
+        if not target.parent.exists():
+            raise DatabaseFileError(f"the folder for {_describe(target)} does not exist")
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        _create_private_file(partial)
+        try:
+            dest = sqlite3.connect(partial, isolation_level=None)
+            try:
+                self.conn.backup(dest, pages=0)
+                dest.execute("PRAGMA journal_mode = WAL")
+            finally:
+                dest.close()
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return target
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path.name if self.path else MEMORY}>"
+
+
+def _file_error(error: sqlite3.DatabaseError, name: str) -> DatabaseFileError:
+    """Turn SQLite's low-level complaint about a file into a memlab error that names it."""
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return DatabaseFileError(f"{name} is not a SQLite database (or is damaged): {text}")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseFileError(f"{name} is read-only: memlab needs write access ({text})")
+    if "unable to open" in text:
+        return DatabaseFileError(f"cannot open {name}: {text} (is its folder writable?)")
+    if "disk is full" in text or "disk I/O" in text:
+        return DatabaseFileError(f"cannot write {name}: {text}")
+    return DatabaseFileError(f"{name}: {text}")
+

@@ -1,0 +1,1 @@
+"""memlab's SQL files (views and named analytic queries), installed as ``memlab.sql``."""

@@ -1,0 +1,55 @@
+"""Upgrades: a database built at an earlier step keeps its data when the rest are applied."""
+
+from __future__ import annotations
+
+import pytest
+
+import memlab
+from memlab import migrations as schema
+
+NAMES = schema.known_names()
+
+
+def _fill_v1(db):
+    """Rows in every table, using only columns that exist from the first migration."""
+    t = "2026-01-01T00:00:00.000000Z"
+    db.execute("INSERT INTO sessions (session_id, user_id, created_at, last_active_at) VALUES ('s1','u1',?,?)", (t, t))
+    db.execute("INSERT INTO conversations (conversation_id, session_id, created_at, updated_at) VALUES ('c1','s1',?,?)", (t, t))
+    db.execute("INSERT INTO messages (conversation_id, role, content, created_at) VALUES ('c1','user','persistent memory',?)", (t,))
+    db.execute("INSERT INTO agent_interactions (session_id, agent_name, started_at) VALUES ('s1','dev',?)", (t,))
+    db.execute("INSERT INTO routing_decisions (session_id, request, selected_agent, created_at) VALUES ('s1','r','dev',?)", (t,))
+    db.execute("INSERT INTO cost_tracking (session_id, model, input_tokens, cost_usd, created_at) VALUES ('s1','m',10,0.5,?)", (t,))
+    db.execute("INSERT INTO user_preferences (user_id, key, value, created_at, updated_at) VALUES ('u1','k','1',?,?)", (t, t))
+    db.execute("INSERT INTO learned_patterns (pattern_type, pattern_key, first_seen_at, last_seen_at) VALUES ('p','k',?,?)", (t, t))
+    db.execute("INSERT INTO session_handoffs (from_session_id, created_at) VALUES ('s1',?)", (t,))
+    db.execute("INSERT INTO memory_metrics (metric_name, value, created_at) VALUES ('lat',1.5,?)", (t,))
+
+
+def _snapshot(db):
+    return {table: db.query(f"SELECT * FROM {table} ORDER BY rowid") for table in schema.TABLES}
+
+
+def test_first_step_alone_builds_the_v1_schema(db_path):
+    with memlab.open(db_path, migrate=False) as db:
+        db.migrate(stop_before=NAMES[1] if len(NAMES) > 1 else None)
+        assert db.applied_migrations() == NAMES[:1]
+        _fill_v1(db)
+        assert all(db.count(t) == 1 for t in schema.TABLES)
+
+
+@pytest.mark.parametrize("stop_before", NAMES[1:])
+def test_upgrade_from_earlier_step_keeps_data(db_path, stop_before):
+    with memlab.open(db_path, migrate=False) as db:
+        db.migrate(stop_before=stop_before)
+        _fill_v1(db)
+        before = _snapshot(db)
+    with memlab.open(db_path) as db:  # applies the rest
+        assert db.pending_migrations() == []
+        after = _snapshot(db)
+        for table, rows in before.items():
+            assert len(after[table]) == len(rows)
+            for old, new in zip(rows, after[table]):
+                assert {k: new[k] for k in old} == old
+        hits = db.query("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'memory'")
+        assert len(hits) == 1
+        assert db.integrity_check() == []

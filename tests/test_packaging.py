@@ -1,0 +1,46 @@
+"""A plain (non-editable) install carries the SQL files and runs outside the source tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_ships_sql_and_works_outside_the_checkout(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
+        check=True,
+        cwd=tmp_path,
+    )
+    (wheel,) = wheels.glob("memlab-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {Path(n).name for n in names if n.startswith("memlab/sql/")}
+    assert {p.name for p in (ROOT / "sql").glob("*.sql")} <= shipped
+
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
+        check=True,
+    )
+    code = (
+        "import memlab, sys; "
+        "assert memlab.__file__.startswith(sys.argv[1]), memlab.__file__; "
+        "db = memlab.open('w.db'); print(db.schema_version, sorted(db.stats()['tables'])[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[1] == "agent_interactions"
