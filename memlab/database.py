@@ -2,8 +2,38 @@
 
 from __future__ import annotations
 
+from .conversations import Conversations
+from .costs import Costs
+from .handoffs import Handoffs
+from .interactions import Interactions
+from .maintenance import Maintenance
+from .messages import Messages
+from .metrics import Metrics
+from .patterns import Patterns
+from .preferences import Preferences
+from .routing import Routing
+from .sessions import Sessions
 from .store import Store
 
 
 class Database(Store):
-    """A memlab database: the store (pragmas, migrations, transactions, upkeep) and its API."""
+    """A memlab database: the store (pragmas, migrations, transactions, upkeep) and its API.
+
+    Each table's API is an attribute: ``db.sessions``, ``db.conversations``, ``db.messages``,
+    ``db.interactions``, ``db.routing``, ``db.costs``, ``db.preferences``, ``db.patterns``,
+    ``db.handoffs``, ``db.metrics``, ``db.maintenance``.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions = Sessions(self)
+        self.conversations = Conversations(self)
+        self.messages = Messages(self)
+        self.interactions = Interactions(self)
+        self.routing = Routing(self)
+        self.costs = Costs(self)
+        self.preferences = Preferences(self)
+        self.patterns = Patterns(self)
+        self.handoffs = Handoffs(self, self.sessions)
+        self.metrics = Metrics(self)
+        self.maintenance = Maintenance(self)

@@ -1,0 +1,148 @@
+"""Cost tracking: one row per model call, priced from memlab's price table when no cost is given."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Iterable, Mapping
+
+from . import validation as v
+from .errors import NotFoundError, ValidationError
+from .records import Records
+
+INSERT = (
+    "INSERT INTO cost_tracking (session_id, agent_interaction_id, model, input_tokens, output_tokens,"
+    " cache_read_tokens, cache_write_tokens, cost_usd, created_at, request_id, metadata)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class Costs(Records):
+    json_columns = ("metadata",)
+
+    def _row(
+        self,
+        session_id: Any,
+        model: Any,
+        input_tokens: Any = 0,
+        output_tokens: Any = 0,
+        cache_read_tokens: Any = 0,
+        cache_write_tokens: Any = 0,
+        cache_write_1h_tokens: Any = 0,
+        cost_usd: Any = None,
+        agent_interaction_id: Any = None,
+        request_id: Any = None,
+        metadata: Any = None,
+        created_at: Any = None,
+    ) -> tuple:
+        model = v.identifier("model", model)
+        tokens = {
+            "input_tokens": v.count("input_tokens", input_tokens),
+            "output_tokens": v.count("output_tokens", output_tokens),
+            "cache_read_tokens": v.count("cache_read_tokens", cache_read_tokens),
+            "cache_write_tokens": v.count("cache_write_tokens", cache_write_tokens),
+        }
+        one_hour = v.count("cache_write_1h_tokens", cache_write_1h_tokens)
+        if one_hour > tokens["cache_write_tokens"]:
+            raise ValidationError("cache_write_1h_tokens is part of cache_write_tokens and can't exceed it")
+        if cost_usd is None:
+            from .prices import compute_cost  # the price table loads on first use
+
+            cost_usd = compute_cost(
+                model,
+                input_tokens=tokens["input_tokens"],
+                output_tokens=tokens["output_tokens"],
+                cache_read_tokens=tokens["cache_read_tokens"],
+                cache_write_tokens=tokens["cache_write_tokens"] - one_hour,
+                cache_write_1h_tokens=one_hour,
+            )
+        else:
+            cost_usd = v.non_negative("cost_usd", cost_usd)
+        if one_hour:
+            metadata = {**(metadata or {}), "cache_write_1h_tokens": one_hour}
+        if agent_interaction_id is not None:
+            agent_interaction_id = v.count("agent_interaction_id", agent_interaction_id)
+        return (
+            v.identifier("session_id", session_id),
+            agent_interaction_id,
+            model,
+            *tokens.values(),
+            cost_usd,
+            self._when("created_at", created_at),
+            v.optional_identifier("request_id", request_id),
+            v.json_text("metadata", metadata),
+        )
+
+    def record(
+        self,
+        session_id: str,
+        model: str,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        cache_write_1h_tokens: int = 0,
+        cost_usd: float | None = None,
+        agent_interaction_id: int | None = None,
+        request_id: str | None = None,
+        metadata: Any = None,
+        created_at: Any = None,
+    ) -> int:
+        """Record one model call and return its id.
+
+        ``cache_write_tokens`` counts all cache writes; ``cache_write_1h_tokens`` says how many
+        of them used the 1-hour TTL (priced higher). Without ``cost_usd`` the cost comes from
+        the price table; a model it doesn't know is stored with cost NULL (unpriced, not free).
+        """
+        row = self._row(
+            session_id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+            cache_write_1h_tokens, cost_usd, agent_interaction_id, request_id, metadata, created_at,
+        )
+        try:
+            return self.store.execute(INSERT, row).lastrowid
+        except sqlite3.IntegrityError as e:
+            raise _rejected(e, row) from None
+
+    def record_many(self, calls: Iterable[Mapping[str, Any]], *, skip_duplicates: bool = False) -> int:
+        """Record many calls in one transaction (all or none); return how many were stored.
+
+        With ``skip_duplicates`` a call whose ``request_id`` is already stored is skipped, which
+        makes re-imports idempotent.
+        """
+        def rows():
+            for index, call in enumerate(calls):
+                try:
+                    yield self._row(**call)
+                except TypeError as e:
+                    raise ValidationError(f"cost {index}: {e}") from None
+                except ValidationError as e:
+                    raise ValidationError(f"cost {index}: {e}") from None
+
+        sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
+        try:
+            with self.store.transaction():
+                before = self.store.conn.total_changes
+                self.store.conn.executemany(sql, rows())
+                return self.store.conn.total_changes - before
+        except sqlite3.IntegrityError as e:
+            raise _rejected(e, None) from None
+
+    def get(self, cost_id: int) -> dict:
+        row = self._one("SELECT * FROM cost_tracking WHERE id = ?", (cost_id,))
+        if row is None:
+            raise NotFoundError(f"unknown cost record {cost_id!r}")
+        return row
+
+
+def _rejected(error: sqlite3.IntegrityError, row: tuple | None) -> Exception:
+    text = str(error)
+    if "FOREIGN KEY" in text:
+        if row is None:
+            return NotFoundError("a cost record names an unknown session or agent interaction")
+        what = f"session {row[0]!r}"
+        if row[1] is not None:
+            what += f" or agent interaction {row[1]!r}"
+        return NotFoundError(f"unknown {what}")
+    if "request_id" in text:
+        return ValidationError("a cost record with this request_id is already stored")
+    return ValidationError(f"cost record rejected: {text}")

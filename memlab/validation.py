@@ -1,0 +1,119 @@
+"""Argument checks shared by the write API: each returns the clean value or raises ValidationError.
+
+Checks happen before any SQL runs, so a rejected call writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any, Collection
+
+from .clock import to_iso
+from .errors import ValidationError
+
+MAX_ID_LENGTH = 512
+
+
+def identifier(field: str, value: Any) -> str:
+    """A non-empty id string (session, conversation, user, ...)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise ValidationError(f"{field} must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValidationError(f"{field} is longer than {MAX_ID_LENGTH} characters")
+    return text(field, value)
+
+
+def optional_identifier(field: str, value: Any) -> str | None:
+    return None if value is None else identifier(field, value)
+
+
+def text(field: str, value: Any) -> str:
+    """A string that SQLite can store as UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be a string, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValidationError(f"{field} is not valid Unicode ({e.reason} at position {e.start})") from None
+    return value
+
+
+def optional_text(field: str, value: Any) -> str | None:
+    return None if value is None else text(field, value)
+
+
+def choice(field: str, value: Any, choices: Collection[str]) -> str:
+    """One of a fixed set of strings (role, status, outcome)."""
+    if value not in choices:
+        raise ValidationError(f"{field} must be one of {', '.join(sorted(choices))}; got {value!r}")
+    return value
+
+
+def count(field: str, value: Any) -> int:
+    """A non-negative whole number (token counts)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise ValidationError(f"{field} must be a whole number, not {value!r}")
+    if value < 0:
+        raise ValidationError(f"{field} must not be negative; got {value}")
+    return value
+
+
+def number(field: str, value: Any) -> float:
+    """A finite real number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{field} must be a number, not {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValidationError(f"{field} must be finite; got {value}")
+    return float(value)
+
+
+def non_negative(field: str, value: Any) -> float:
+    value = number(field, value)
+    if value < 0:
+        raise ValidationError(f"{field} must not be negative; got {value}")
+    return value
+
+
+def optional_non_negative(field: str, value: Any) -> float | None:
+    return None if value is None else non_negative(field, value)
+
+
+def probability(field: str, value: Any) -> float:
+    """A number between 0 and 1 (confidence)."""
+    value = number(field, value)
+    if not 0 <= value <= 1:
+        raise ValidationError(f"{field} must be between 0 and 1; got {value}")
+    return value
+
+
+def optional_probability(field: str, value: Any) -> float | None:
+    return None if value is None else probability(field, value)
+
+
+def json_text(field: str, value: Any) -> str | None:
+    """Serialise a JSON value (dict, list, str, number, bool) for a JSON column; None stays NULL."""
+    if value is None:
+        return None
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as e:
+        raise ValidationError(f"{field} is not JSON-serialisable: {e}") from None
+    except RecursionError:
+        raise ValidationError(f"{field} is nested too deeply to store as JSON") from None
+
+
+def timestamp(field: str, value: Any) -> str:
+    """A datetime, date or ISO-8601 string as memlab's UTC text."""
+    if not isinstance(value, (str, dt.datetime, dt.date)):
+        raise ValidationError(f"{field} must be a datetime or ISO-8601 string, not {type(value).__name__}")
+    try:
+        return to_iso(value)
+    except ValueError:
+        raise ValidationError(f"{field} is not an ISO-8601 timestamp: {value!r}") from None
