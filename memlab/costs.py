@@ -121,9 +121,8 @@ class Costs(Records):
         sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
         try:
             with self.store.transaction():
-                before = self.store.conn.total_changes
-                self.store.conn.executemany(sql, rows())
-                return self.store.conn.total_changes - before
+                # rowcount counts rows this statement stored (skipped duplicates are 0).
+                return self.store.conn.executemany(sql, rows()).rowcount
         except sqlite3.IntegrityError as e:
             raise _rejected(e, None) from None
 

@@ -80,9 +80,8 @@ class Messages(Records):
 
         try:
             with self.store.transaction():
-                before = self.store.conn.total_changes
-                self.store.conn.executemany(INSERT, rows())
-                return self.store.conn.total_changes - before
+                # rowcount, not total_changes: the FTS trigger's writes must not count.
+                return self.store.conn.executemany(INSERT, rows()).rowcount
         except sqlite3.IntegrityError as e:
             if "FOREIGN KEY" in str(e):
                 missing = self._missing_conversations(seen)

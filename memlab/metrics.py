@@ -59,9 +59,8 @@ class Metrics(Records):
 
         try:
             with self.store.transaction():
-                before = self.store.conn.total_changes
-                self.store.conn.executemany(INSERT, rows())
-                return self.store.conn.total_changes - before
+                # rowcount counts rows this statement stored.
+                return self.store.conn.executemany(INSERT, rows()).rowcount
         except sqlite3.IntegrityError:
             raise NotFoundError("a metric names an unknown session") from None
 
