@@ -21,12 +21,18 @@ def to_iso(value: dt.datetime | dt.date | str) -> str:
     One fixed width (microseconds, trailing Z) so text comparison is time comparison.
     """
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if len(value) == 27 and value[-1] == "Z" and value[10] == "T":
+            return value  # already canonical (bulk paths pass these): skip re-formatting
+        value = parsed
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime(ISO_FORMAT)
+    elif value.utcoffset():
+        value = value.astimezone(dt.timezone.utc)
+    # isoformat is faster than strftime; an aware UTC time ends in "+00:00".
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def from_iso(text: str) -> dt.datetime:
