@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .errors import (
     DatabaseFileError,
@@ -48,15 +48,17 @@ def open(
     *,
     migrate: bool = True,
     clock: "Clock | None" = None,
+    redact: "Callable[[str], str] | None" = None,
 ) -> "Database":
     """Open (creating if needed) a memlab database and bring its schema up to date.
 
     ``path`` defaults to ``$MEMLAB_DB``, else ``./memlab.db``; ``":memory:"`` for tests.
-    A new file is created with mode 0600. ``clock`` returns aware UTC datetimes.
+    A new file is created with mode 0600. ``clock`` returns aware UTC datetimes. ``redact``
+    (e.g. ``memlab.redact.default_redactor``) rewrites free text before it is stored.
     """
     from .database import Database
 
-    return Database(path, migrate=migrate, clock=clock)
+    return Database(path, migrate=migrate, clock=clock, redact=redact)
 
 
 def __getattr__(name: str):

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .clock import to_iso
-from .validation import timestamp
+from .validation import text, timestamp
 
 if TYPE_CHECKING:
     from .store import Store
@@ -26,6 +26,13 @@ class Records:
     def _when(self, field: str, value: Any) -> str:
         """An explicit timestamp, or now."""
         return self._now() if value is None else timestamp(field, value)
+
+    def _redact(self, field: str, value: str | None) -> str | None:
+        """Free text through the database's redactor, when one is set, before it is stored."""
+        redactor = self.store.redactor
+        if redactor is None or value is None:
+            return value
+        return text(f"{field} (as redacted)", redactor(value))
 
     def _decode(self, row: dict | None) -> dict | None:
         if row is not None:

@@ -10,8 +10,10 @@ import contextlib
 import itertools
 import os
 import sqlite3
+import tempfile
+import time
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sqlite_utils
 
@@ -53,6 +55,47 @@ def _describe(path: Path) -> str:
     return repr(path.name)
 
 
+# SQLite's primary result codes that mean the file itself can't be used (not the SQL):
+# SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB.
+_FILE_ERRORS = frozenset({8, 10, 11, 13, 14, 26})
+
+
+class _Connection(sqlite3.Connection):
+    """A sqlite3 connection whose file-level failures (disk full, I/O error, read-only,
+    damaged file) raise ``DatabaseFileError`` naming the file: the one place they are mapped,
+    so every write path (single statements, executemany, COMMIT) reports them alike."""
+
+    label = "database"
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as e:
+            raise _file_error(e, self.label) if _is_file_error(e) else e
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as e:
+            raise _file_error(e, self.label) if _is_file_error(e) else e
+
+
+def _is_file_error(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _FILE_ERRORS
+
+
+@contextlib.contextmanager
+def _reading(conn: sqlite3.Connection) -> Iterator[None]:
+    """Map file-level failures met while stepping through rows (a damaged page) like execute's."""
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        if _is_file_error(e):
+            raise _file_error(e, getattr(conn, "label", "database")) from e
+        raise
+
+
 class Store:
     """A memlab database file, opened with memlab's pragmas and migrated to the current schema."""
 
@@ -62,11 +105,15 @@ class Store:
         *,
         migrate: bool = True,
         clock: Clock | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         raw = str(path) if path is not None else default_path()
         self.is_memory = raw == MEMORY
         self.path = Path(raw) if not self.is_memory else None
         self.clock: Clock = clock or system_clock
+        self.redactor: Callable[[str], str] | None = None
+        if redact is not None:
+            self.set_redactor(redact)
         self._savepoints = itertools.count()
         self.conn = self._connect()
         try:
@@ -82,7 +129,7 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.is_memory:
-            conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False, factory=_Connection)
             self._apply_pragmas(conn)
             return conn
         path = self.path
@@ -99,24 +146,36 @@ class Store:
                 pass  # another process created it first: open theirs
             except PermissionError as e:
                 raise DatabaseFileError(f"cannot create {name}: the folder is not writable") from e
+            except OSError as e:  # read-only file system, no space or inodes left, ...
+                raise DatabaseFileError(f"cannot create {name}: {e.strerror}") from e
         elif not os.access(path, os.R_OK):
             raise DatabaseFileError(f"cannot read {name}: permission denied")
         elif not os.access(path, os.W_OK):
             raise DatabaseFileError(
                 f"{name} is read-only: memlab needs write access to the file and its folder"
             )
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=_Connection)
+        conn.label = name
         try:
             self._apply_pragmas(conn)
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, DatabaseFileError) as e:
             conn.close()
-            raise _file_error(e, name) from e
+            raise (e if isinstance(e, DatabaseFileError) else _file_error(e, name)) from e
         return conn
 
     @staticmethod
     def _apply_pragmas(conn: sqlite3.Connection) -> None:
         for pragma, value in PRAGMAS:
-            conn.execute(f"PRAGMA {pragma} = {value}")
+            for attempt in itertools.count():
+                try:
+                    conn.execute(f"PRAGMA {pragma} = {value}")
+                    break
+                except sqlite3.OperationalError as e:
+                    # Two processes switching a new file to WAL at once: SQLite refuses one
+                    # at once (deadlock avoidance skips the busy timeout), so wait and retry.
+                    if getattr(e, "sqlite_errorcode", 0) & 0xFF != 5 or attempt >= 200:
+                        raise
+                    time.sleep(0.05)
 
     def _check_version(self) -> None:
         applied = self.applied_migrations()
@@ -127,6 +186,13 @@ class Store:
                 f"{where} was written by a newer memlab (unknown migrations: "
                 f"{', '.join(unknown)}); upgrade memlab to open it"
             )
+
+    def set_redactor(self, redact: Callable[[str], str] | None) -> None:
+        """Pass free text (message content, titles, tasks, requests, errors) through ``redact``
+        before it is stored, e.g. ``memlab.redact.default_redactor``; None turns it off."""
+        if redact is not None and not callable(redact):
+            raise TypeError("redact must be a callable taking and returning a string")
+        self.redactor = redact
 
     # -- migrations --------------------------------------------------------------------------
 
@@ -143,15 +209,20 @@ class Store:
 
     def migrate(self, *, stop_before: str | None = None) -> list[str]:
         """Apply pending migrations (each in its own transaction) and return their names."""
-        pending = self.pending_migrations()
-        if not pending:
+        if not self.pending_migrations():
             return []
         try:
-            schema.migrations.apply(self.db, stop_before=stop_before)
+            # Under the write lock and re-checked inside it: processes opening a new file at
+            # the same moment wait for the first to migrate instead of racing it.
+            with self.transaction():
+                pending = self.pending_migrations()
+                if not pending:
+                    return []
+                schema.migrations.apply(self.db, stop_before=stop_before)
+                applied = self.applied_migrations()
+                self.conn.execute(f"PRAGMA user_version = {len(applied)}")
         except sqlite3.OperationalError as e:
             raise _file_error(e, _describe(self.path) if self.path else "database") from e
-        applied = self.applied_migrations()
-        self.conn.execute(f"PRAGMA user_version = {len(applied)}")
         return [name for name in pending if name in applied]
 
     @property
@@ -207,7 +278,8 @@ class Store:
         """Rows of a parameterised query as dicts."""
         cursor = self.conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
-        return [dict(zip(columns, row)) for row in cursor]
+        with _reading(self.conn):
+            return [dict(zip(columns, row)) for row in cursor]
 
     def query_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> dict | None:
         """The first row of a parameterised query as a dict, or None."""
@@ -229,7 +301,9 @@ class Store:
 
         cursor = self.conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
-        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        with _reading(self.conn):
+            rows = cursor.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=columns)
         if dtypes:
             frame = frame.astype({c: t for c, t in dtypes.items() if c in frame.columns})
         return frame
@@ -265,14 +339,17 @@ class Store:
 
     def integrity_check(self) -> list[str]:
         """Problems found by SQLite's ``integrity_check`` and FTS5's own check; [] when sound."""
-        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        problems += [
-            f"foreign key: {table} row {rowid} -> {parent}"
-            for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
-        ]
+        try:
+            problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            problems += [
+                f"foreign key: {table} row {rowid} -> {parent}"
+                for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
+            ]
+        except (sqlite3.DatabaseError, DatabaseFileError) as e:
+            return [str(e)]  # too damaged for SQLite to even list the problems
         try:
             self.conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, DatabaseFileError) as e:
             problems.append(f"messages_fts: {e}")
         return problems
 
@@ -284,10 +361,18 @@ class Store:
         target = Path(into)
         if target.exists():
             raise DatabaseFileError(f"{_describe(target)} already exists")
-        _create_private_file(target)
-        target.unlink()  # VACUUM INTO wants a new file; the umask-proof mode is set after
-        self.conn.execute("VACUUM INTO ?", (str(target),))
-        os.chmod(target, 0o600)
+        if not target.parent.exists():
+            raise DatabaseFileError(f"the folder for {_describe(target)} does not exist")
+        try:
+            # VACUUM INTO creates its file with the umask's mode: write it inside a 0700
+            # folder, make it 0600, then move it into place, so no one else can ever read it.
+            with tempfile.TemporaryDirectory(dir=target.parent, prefix=".memlab-vacuum-") as tmp:
+                partial = Path(tmp) / target.name
+                self.conn.execute("VACUUM INTO ?", (str(partial),))
+                os.chmod(partial, 0o600)
+                os.replace(partial, target)
+        except OSError as e:
+            raise DatabaseFileError(f"cannot write {_describe(target)}: {e.strerror}") from e
 
     def backup(self, path: str | os.PathLike[str]) -> Path:
         """A consistent online copy, safe while other processes write; returns the path.
@@ -302,8 +387,11 @@ class Store:
         if not target.parent.exists():
             raise DatabaseFileError(f"the folder for {_describe(target)} does not exist")
         partial = target.with_name(f".{target.name}.partial")
-        partial.unlink(missing_ok=True)
-        _create_private_file(partial)
+        try:
+            partial.unlink(missing_ok=True)
+            _create_private_file(partial)
+        except OSError as e:
+            raise DatabaseFileError(f"cannot create {_describe(target)}: {e.strerror}") from e
         try:
             dest = sqlite3.connect(partial, isolation_level=None)
             try:
@@ -312,8 +400,13 @@ class Store:
             finally:
                 dest.close()
             os.replace(partial, target)
-        except BaseException:
-            partial.unlink(missing_ok=True)
+        except BaseException as e:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{partial}{suffix}").unlink(missing_ok=True)
+            if isinstance(e, sqlite3.DatabaseError):
+                raise _file_error(e, _describe(target)) from e
+            if isinstance(e, OSError):
+                raise DatabaseFileError(f"cannot write {_describe(target)}: {e.strerror}") from e
             raise
         return target
 
