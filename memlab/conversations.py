@@ -32,7 +32,7 @@ class Conversations(Records):
             self.store.execute(
                 "INSERT INTO conversations (conversation_id, session_id, title, metadata, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (cid, sid, v.optional_text("title", title), v.json_text("metadata", metadata), when, when),
+                (cid, sid, self._redact("title", v.optional_text("title", title)), v.json_text("metadata", metadata), when, when),
             )
         except sqlite3.IntegrityError as e:
             if "FOREIGN KEY" in str(e):
@@ -58,7 +58,7 @@ class Conversations(Records):
         """Name (or rename) a conversation."""
         cursor = self.store.execute(
             "UPDATE conversations SET title = ?, updated_at = ? WHERE conversation_id = ?",
-            (v.text("title", title), self._now(), conversation_id),
+            (self._redact("title", v.text("title", title)), self._now(), conversation_id),
         )
         if cursor.rowcount == 0:
             raise NotFoundError(f"unknown conversation {conversation_id!r}")

@@ -30,7 +30,7 @@ class Handoffs(Records):
 
         The old session is marked completed unless ``end_from=False``. Returns the handoff.
         """
-        summary = v.optional_text("summary", summary)
+        summary = self._redact("summary", v.optional_text("summary", summary))
         context_json = v.json_text("context", context)
         with self.store.transaction():
             old = self.sessions.get(v.identifier("from_session_id", from_session_id))

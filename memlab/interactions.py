@@ -55,14 +55,14 @@ class Interactions(Records):
             v.identifier("session_id", session_id),
             v.optional_identifier("conversation_id", conversation_id),
             v.identifier("agent_name", agent_name),
-            v.optional_text("task", task),
+            self._redact("task", v.optional_text("task", task)),
             status,
             start,
             end,
             v.optional_non_negative("duration_ms", duration_ms),
             v.count("input_tokens", input_tokens),
             v.count("output_tokens", output_tokens),
-            v.optional_text("error", error),
+            self._redact("error", v.optional_text("error", error)),
             v.json_text("metadata", metadata),
         ))
 
@@ -80,7 +80,7 @@ class Interactions(Records):
             v.identifier("session_id", session_id),
             v.optional_identifier("conversation_id", conversation_id),
             v.identifier("agent_name", agent_name),
-            v.optional_text("task", task),
+            self._redact("task", v.optional_text("task", task)),
             "running",
             self._now(),
             None,
@@ -103,7 +103,7 @@ class Interactions(Records):
         """Close a running interaction: duration is measured from its start by the clock."""
         status = v.choice("status", status, FINAL_STATUSES)
         params = (v.count("input_tokens", input_tokens), v.count("output_tokens", output_tokens),
-                  v.optional_text("error", error))
+                  self._redact("error", v.optional_text("error", error)))
         with self.store.transaction():
             row = self.get(interaction_id)
             if row["status"] != "running":

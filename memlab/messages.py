@@ -37,6 +37,8 @@ class Messages(Records):
             v.choice("role", role, ROLES)
         content = v.text("content", content)
         tokens = estimate_tokens(content) if token_count is None else v.count("token_count", token_count)
+        if self.store.redactor is not None:
+            content = self._redact("content", content)
         return (cid, role, content, tokens, self._when("created_at", created_at), v.json_text("metadata", metadata))
 
     def add(

@@ -50,11 +50,11 @@ class Routing(Records):
         row = (
             v.identifier("session_id", session_id),
             v.optional_identifier("conversation_id", conversation_id),
-            v.text("request", request),
+            self._redact("request", v.text("request", request)),
             v.identifier("selected_agent", selected_agent),
             v.optional_probability("confidence", confidence),
             v.json_text("candidates", normalise_candidates(candidates)),
-            v.optional_text("reasoning", reasoning),
+            self._redact("reasoning", v.optional_text("reasoning", reasoning)),
             self._when("created_at", created_at),
         )
         try:
