@@ -6,6 +6,7 @@ import datetime as dt
 
 from . import validation as v
 from .clock import to_iso
+from .errors import ValidationError
 from .records import Records
 
 # A session is idle when neither its heartbeat nor any of its messages is newer than the cutoff:
@@ -25,7 +26,10 @@ _OLD_SUMMARIZED = "FROM messages WHERE is_summarized = 1 AND created_at < :cutof
 class Maintenance(Records):
     def _cutoff(self, days: float) -> str:
         days = v.non_negative("days", days)
-        return to_iso(self.store.clock() - dt.timedelta(days=days))
+        try:
+            return to_iso(self.store.clock() - dt.timedelta(days=days))
+        except OverflowError:
+            raise ValidationError(f"days is too large: {days:g}") from None
 
     def archive_inactive(self, days: float = 30, *, dry_run: bool = False) -> int:
         """Archive active or paused sessions idle for ``days``; return how many (would be) archived."""

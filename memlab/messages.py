@@ -33,7 +33,7 @@ class Messages(Records):
     def _row(self, conversation_id: Any, role: Any, content: Any, token_count: Any, created_at: Any, metadata: Any) -> tuple:
         """Validate one message into the INSERT's parameters."""
         cid = v.identifier("conversation_id", conversation_id)
-        if role not in ROLES:
+        if role.__class__ is not str or role not in ROLES:
             v.choice("role", role, ROLES)
         content = v.text("content", content)
         tokens = estimate_tokens(content) if token_count is None else v.count("token_count", token_count)
@@ -67,9 +67,13 @@ class Messages(Records):
         metadata and created_at. Rows stream from the iterable: memory stays flat.
         """
         seen: set[str] = set()
+        if not isinstance(messages, Iterable) or isinstance(messages, (str, bytes, Mapping)):
+            raise ValidationError("add_many takes an iterable of message mappings")
 
         def rows():
             for index, m in enumerate(messages):
+                if not isinstance(m, Mapping):
+                    raise ValidationError(f"message {index} must be a mapping, not {type(m).__name__}")
                 try:
                     row = self._row(
                         m.get("conversation_id"), m.get("role"), m.get("content"),

@@ -23,7 +23,11 @@ def normalise_candidates(candidates: Mapping[str, float] | Sequence[Mapping[str,
     if isinstance(candidates, Mapping):
         items = [{"agent": a, "score": s} for a, s in candidates.items()]
     else:
-        items = [dict(c) for c in candidates]
+        try:
+            items = [dict(c) for c in candidates]
+        except (TypeError, ValueError):
+            raise ValidationError("candidates must be a mapping of agent to score or a list of"
+                                  " {'agent': ..., 'score': ...} mappings") from None
     for item in items:
         if not isinstance(item.get("agent"), str) or not item["agent"]:
             raise ValidationError("every candidate needs an agent name")

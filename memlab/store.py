@@ -19,7 +19,7 @@ import sqlite_utils
 
 from . import migrations as schema
 from .clock import Clock, system_clock
-from .errors import DatabaseFileError, SchemaTooNewError
+from .errors import DatabaseFileError, SchemaTooNewError, ValidationError
 
 # The one place for connection settings. journal_mode is persistent in the file; the rest
 # are per connection, so they are set on every open.
@@ -71,13 +71,35 @@ class _Connection(sqlite3.Connection):
         try:
             return super().execute(sql, parameters)
         except sqlite3.DatabaseError as e:
-            raise _file_error(e, self.label) if _is_file_error(e) else e
+            raise _mapped(e, self.label)
+        except (OverflowError, UnicodeEncodeError) as e:
+            raise _unbindable(e) from None
 
     def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
         try:
             return super().executemany(sql, parameters)
         except sqlite3.DatabaseError as e:
-            raise _file_error(e, self.label) if _is_file_error(e) else e
+            raise _mapped(e, self.label)
+        except (OverflowError, UnicodeEncodeError) as e:
+            raise _unbindable(e) from None
+
+
+def _mapped(error: sqlite3.DatabaseError, label: str) -> Exception:
+    """The memlab error for a file-level failure or an unbindable value; else the error itself."""
+    if _is_file_error(error):
+        return _file_error(error, label)
+    if isinstance(error, sqlite3.ProgrammingError) and "binding parameter" in str(error):
+        return _unbindable(error)
+    return error
+
+
+def _unbindable(error: Exception) -> ValidationError:
+    """A parameter SQLite can't take (an int past 64 bits, a lone surrogate), e.g. in a lookup."""
+    if isinstance(error, UnicodeEncodeError):
+        return ValidationError(f"a text value is not valid Unicode ({error.reason})")
+    if isinstance(error, OverflowError):
+        return ValidationError(f"a number is too large for SQLite ({error})")
+    return ValidationError(f"a value SQLite can't store: {error}")
 
 
 def _is_file_error(error: sqlite3.DatabaseError) -> bool:

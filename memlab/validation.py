@@ -14,6 +14,9 @@ from .clock import to_iso
 from .errors import ValidationError
 
 MAX_ID_LENGTH = 512
+MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER is 64-bit signed
+# Deeper JSON can't be read back reliably: Python's decoder recurses once per level.
+MAX_JSON_DEPTH = 256
 
 
 def identifier(field: str, value: Any) -> str:
@@ -24,6 +27,9 @@ def identifier(field: str, value: Any) -> str:
         raise ValidationError(f"{field} must not be empty")
     if len(value) > MAX_ID_LENGTH:
         raise ValidationError(f"{field} is longer than {MAX_ID_LENGTH} characters")
+    if "\x00" in value:
+        # SQLite's length() and C tools stop at NUL: such an id would fail checks or truncate.
+        raise ValidationError(f"{field} must not contain NUL characters")
     return text(field, value)
 
 
@@ -48,7 +54,7 @@ def optional_text(field: str, value: Any) -> str | None:
 
 def choice(field: str, value: Any, choices: Collection[str]) -> str:
     """One of a fixed set of strings (role, status, outcome)."""
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise ValidationError(f"{field} must be one of {', '.join(sorted(choices))}; got {value!r}")
     return value
 
@@ -62,6 +68,8 @@ def count(field: str, value: Any) -> int:
             raise ValidationError(f"{field} must be a whole number, not {value!r}")
     if value < 0:
         raise ValidationError(f"{field} must not be negative; got {value}")
+    if value > MAX_INTEGER:
+        raise ValidationError(f"{field} is too large to store (more than {MAX_INTEGER})")
     return value
 
 
@@ -69,9 +77,13 @@ def number(field: str, value: Any) -> float:
     """A finite real number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(f"{field} must be a number, not {type(value).__name__}")
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValidationError(f"{field} is too large to store as a number") from None
     if not math.isfinite(value):
         raise ValidationError(f"{field} must be finite; got {value}")
-    return float(value)
+    return value
 
 
 def non_negative(field: str, value: Any) -> float:
@@ -102,11 +114,36 @@ def json_text(field: str, value: Any) -> str | None:
     if value is None:
         return None
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as e:
         raise ValidationError(f"{field} is not JSON-serialisable: {e}") from None
     except RecursionError:
-        raise ValidationError(f"{field} is nested too deeply to store as JSON") from None
+        encoded = None
+    # Counting brackets is a cheap upper bound on depth; walk the value only when it might be deep.
+    if encoded is None or (
+        encoded.count("[") + encoded.count("{") > MAX_JSON_DEPTH and _depth_exceeds(value, MAX_JSON_DEPTH)
+    ):
+        raise ValidationError(f"{field} is nested too deeply to store as JSON (limit {MAX_JSON_DEPTH} levels)")
+    if not encoded.isascii():
+        text(field, encoded)  # lone surrogates can't be stored as UTF-8
+    return encoded
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists/dicts nest more than ``limit`` levels (iterative: no recursion limit)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth + 1 > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def timestamp(field: str, value: Any) -> str:
@@ -115,5 +152,5 @@ def timestamp(field: str, value: Any) -> str:
         raise ValidationError(f"{field} must be a datetime or ISO-8601 string, not {type(value).__name__}")
     try:
         return to_iso(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationError(f"{field} is not an ISO-8601 timestamp: {value!r}") from None
