@@ -37,3 +37,10 @@ class Database(Store):
         self.handoffs = Handoffs(self, self.sessions)
         self.metrics = Metrics(self)
         self.maintenance = Maintenance(self)
+
+    def attach_archives(self, periods=None):
+        """Attach the per-month archive files beside this one for a ``with`` block; yields their
+        schema names (see ``memlab.archive``)."""
+        from .archive import attach_archives
+
+        return attach_archives(self, periods)

@@ -46,3 +46,4 @@ def cli() -> None:
 
 
 from . import store_commands  # noqa: E402,F401  (registers commands)
+from . import maintain_commands  # noqa: E402,F401  (registers commands)
