@@ -86,3 +86,15 @@ def time_calls(fn: Callable[[], object], repeat: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - t0)
     return out
+
+
+def interleave(a: Callable[[], object], b: Callable[[], object], rounds: int) -> tuple[list[float], list[float]]:
+    """Durations of ``a`` and ``b`` called alternately (ab, ba, ab, ...) so noise falls on both alike."""
+    ta: list[float] = []
+    tb: list[float] = []
+    for i in range(rounds):
+        for fn, out in ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta)):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return ta, tb

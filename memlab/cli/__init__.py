@@ -47,3 +47,4 @@ def cli() -> None:
 
 from . import store_commands  # noqa: E402,F401  (registers commands)
 from . import maintain_commands  # noqa: E402,F401  (registers commands)
+from . import bench_commands  # noqa: E402,F401  (registers commands)
