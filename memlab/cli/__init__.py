@@ -46,5 +46,6 @@ def cli() -> None:
 
 
 from . import store_commands  # noqa: E402,F401  (registers commands)
+from . import demo_commands  # noqa: E402,F401  (registers commands)
 from . import maintain_commands  # noqa: E402,F401  (registers commands)
 from . import bench_commands  # noqa: E402,F401  (registers commands)
