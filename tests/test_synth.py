@@ -297,3 +297,10 @@ def test_cli_generate_on_a_filled_database_is_a_one_line_error(tmp_path):
     result = runner.invoke(cli, ["generate", "--db", path, "--messages", "20", "--quiet"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: generate needs an empty database")
+
+
+@pytest.mark.parametrize("start", [START, dt.datetime(2025, 3, 30, 22, 15, 7, 250_000, tzinfo=dt.timezone.utc)])
+def test_timeline_text_is_memlabs_timestamp_format(start):
+    timeline = Timeline(random.Random(0), 10, start)
+    for ms in (0, 1, 999, 59_999, 3_599_999, DAY - 1, DAY, 9 * DAY + 12_345_678):
+        assert timeline.iso(ms) == to_iso(start + dt.timedelta(milliseconds=ms))

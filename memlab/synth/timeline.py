@@ -34,6 +34,7 @@ class Timeline:
     """
 
     def __init__(self, rng: random.Random, days: int, start: dt.datetime = START) -> None:
+        start = start.replace(microsecond=start.microsecond // 1000 * 1000)  # whole milliseconds
         self.rng, self.days, self.start = rng, days, start
         weekday0 = start.weekday()
         day_weights = [
@@ -42,6 +43,10 @@ class Timeline:
         ]
         self._day_cum = list(itertools.accumulate(day_weights))
         self._hour_cum = list(itertools.accumulate(HOUR_WEIGHTS))
+        utc = start.astimezone(dt.timezone.utc)
+        self._midnight = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._offset = (utc - self._midnight) // dt.timedelta(milliseconds=1)
+        self._days: dict[int, str] = {}
 
     def session_start(self) -> int:
         """One start time, in ms after ``start``."""
@@ -51,8 +56,16 @@ class Timeline:
         return day * DAY + hour * HOUR + rng.randrange(HOUR)
 
     def iso(self, ms: int) -> str:
-        """A time on this timeline as memlab's timestamp text."""
-        return to_iso(self.start + dt.timedelta(milliseconds=ms))
+        """A time on this timeline as memlab's timestamp text (the same text ``to_iso`` makes,
+        built from a per-day prefix: it runs for every row)."""
+        day, rest = divmod(ms + self._offset, DAY)
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = self._days[day] = to_iso(self._midnight + dt.timedelta(days=day))[:11]
+        hours, rest = divmod(rest, HOUR)
+        minutes, rest = divmod(rest, MINUTE)
+        seconds, millis = divmod(rest, SECOND)
+        return f"{prefix}{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}000Z"
 
     def datetime(self, ms: int) -> dt.datetime:
         return self.start + dt.timedelta(milliseconds=ms)
