@@ -43,10 +43,9 @@ class Conversations(Records):
 
     def get(self, conversation_id: str) -> dict:
         """The conversation, or NotFoundError."""
-        row = self._one("SELECT * FROM conversations WHERE conversation_id = ?", (conversation_id,))
-        if row is None:
-            raise NotFoundError(f"unknown conversation {conversation_id!r}")
-        return row
+        return self._require(
+            "SELECT * FROM conversations WHERE conversation_id = ?", conversation_id, "conversation"
+        )
 
     def list(self, session_id: str) -> list[dict]:
         """The session's conversations, oldest first."""
@@ -60,6 +59,5 @@ class Conversations(Records):
             "UPDATE conversations SET title = ?, updated_at = ? WHERE conversation_id = ?",
             (self._redact("title", v.text("title", title)), self._now(), conversation_id),
         )
-        if cursor.rowcount == 0:
-            raise NotFoundError(f"unknown conversation {conversation_id!r}")
+        self._changed(cursor, conversation_id, "conversation")
         return self.get(conversation_id)

@@ -109,28 +109,14 @@ class Costs(Records):
         With ``skip_duplicates`` a call whose ``request_id`` is already stored is skipped, which
         makes re-imports idempotent.
         """
-        def rows():
-            for index, call in enumerate(calls):
-                try:
-                    yield self._row(**call)
-                except TypeError as e:
-                    raise ValidationError(f"cost {index}: {e}") from None
-                except ValidationError as e:
-                    raise ValidationError(f"cost {index}: {e}") from None
-
         sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
         try:
-            with self.store.transaction():
-                # rowcount counts rows this statement stored (skipped duplicates are 0).
-                return self.store.conn.executemany(sql, rows()).rowcount
+            return self._insert_many(sql, calls, lambda call: self._row(**call), "cost")
         except sqlite3.IntegrityError as e:
             raise _rejected(e, None) from None
 
     def get(self, cost_id: int) -> dict:
-        row = self._one("SELECT * FROM cost_tracking WHERE id = ?", (cost_id,))
-        if row is None:
-            raise NotFoundError(f"unknown cost record {cost_id!r}")
-        return row
+        return self._require("SELECT * FROM cost_tracking WHERE id = ?", cost_id, "cost record")
 
 
 def _rejected(error: sqlite3.IntegrityError, row: tuple | None) -> Exception:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from . import validation as v
-from .errors import NotFoundError
 from .records import Records
 from .sessions import Sessions
 
@@ -51,10 +50,7 @@ class Handoffs(Records):
         return self.get(handoff_id)
 
     def get(self, handoff_id: int) -> dict:
-        row = self._one("SELECT * FROM session_handoffs WHERE id = ?", (handoff_id,))
-        if row is None:
-            raise NotFoundError(f"unknown handoff {handoff_id!r}")
-        return row
+        return self._require("SELECT * FROM session_handoffs WHERE id = ?", handoff_id, "handoff")
 
     def resume(self, handoff_id: int) -> dict:
         """Mark the handoff picked up (first time only) and return it."""
@@ -62,8 +58,7 @@ class Handoffs(Records):
             "UPDATE session_handoffs SET resumed_at = COALESCE(resumed_at, ?) WHERE id = ?",
             (self._now(), handoff_id),
         )
-        if cursor.rowcount == 0:
-            raise NotFoundError(f"unknown handoff {handoff_id!r}")
+        self._changed(cursor, handoff_id, "handoff")
         return self.get(handoff_id)
 
     def latest(self, session_id: str) -> dict | None:

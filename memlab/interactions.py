@@ -117,10 +117,7 @@ class Interactions(Records):
         return self.get(interaction_id)
 
     def get(self, interaction_id: int) -> dict:
-        row = self._one("SELECT * FROM agent_interactions WHERE id = ?", (interaction_id,))
-        if row is None:
-            raise NotFoundError(f"unknown agent interaction {interaction_id!r}")
-        return row
+        return self._require("SELECT * FROM agent_interactions WHERE id = ?", interaction_id, "agent interaction")
 
     def list(self, session_id: str, *, limit: int | None = None) -> list[dict]:
         """A session's interactions, newest first."""

@@ -67,27 +67,17 @@ class Messages(Records):
         metadata and created_at. Rows stream from the iterable: memory stays flat.
         """
         seen: set[str] = set()
-        if not isinstance(messages, Iterable) or isinstance(messages, (str, bytes, Mapping)):
-            raise ValidationError("add_many takes an iterable of message mappings")
 
-        def rows():
-            for index, m in enumerate(messages):
-                if not isinstance(m, Mapping):
-                    raise ValidationError(f"message {index} must be a mapping, not {type(m).__name__}")
-                try:
-                    row = self._row(
-                        m.get("conversation_id"), m.get("role"), m.get("content"),
-                        m.get("token_count"), m.get("created_at"), m.get("metadata"),
-                    )
-                except ValidationError as e:
-                    raise ValidationError(f"message {index}: {e}") from None
-                seen.add(row[0])
-                yield row
+        def make_row(m: Mapping[str, Any]) -> tuple:
+            row = self._row(
+                m.get("conversation_id"), m.get("role"), m.get("content"),
+                m.get("token_count"), m.get("created_at"), m.get("metadata"),
+            )
+            seen.add(row[0])
+            return row
 
         try:
-            with self.store.transaction():
-                # rowcount, not total_changes: the FTS trigger's writes must not count.
-                return self.store.conn.executemany(INSERT, rows()).rowcount
+            return self._insert_many(INSERT, messages, make_row, "message")
         except sqlite3.IntegrityError as e:
             if "FOREIGN KEY" in str(e):
                 missing = self._missing_conversations(seen)
@@ -102,10 +92,7 @@ class Messages(Records):
 
     def get(self, message_id: int) -> dict:
         """The message, or NotFoundError."""
-        row = self._one("SELECT * FROM messages WHERE id = ?", (message_id,))
-        if row is None:
-            raise NotFoundError(f"unknown message {message_id!r}")
-        return row
+        return self._require("SELECT * FROM messages WHERE id = ?", message_id, "message")
 
     def recent(
         self,

@@ -8,7 +8,7 @@ import time
 from typing import Any, Iterable, Mapping
 
 from . import validation as v
-from .errors import NotFoundError, ValidationError
+from .errors import NotFoundError
 from .records import Records
 
 INSERT = (
@@ -50,17 +50,8 @@ class Metrics(Records):
 
     def record_many(self, measurements: Iterable[Mapping[str, Any]]) -> int:
         """Record many measurements in one transaction (all or none); return how many."""
-        def rows():
-            for index, m in enumerate(measurements):
-                try:
-                    yield self._row(**m)
-                except (TypeError, ValidationError) as e:
-                    raise ValidationError(f"metric {index}: {e}") from None
-
         try:
-            with self.store.transaction():
-                # rowcount counts rows this statement stored.
-                return self.store.conn.executemany(INSERT, rows()).rowcount
+            return self._insert_many(INSERT, measurements, lambda m: self._row(**m), "metric")
         except sqlite3.IntegrityError:
             raise NotFoundError("a metric names an unknown session") from None
 

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any, Mapping, Sequence
 
 from . import validation as v
-from .errors import NotFoundError, ValidationError
+from .errors import ValidationError
 from .interactions import _missing_parent
 from .records import Records
 
@@ -76,12 +76,8 @@ class Routing(Records):
             "UPDATE routing_decisions SET outcome = ? WHERE id = ?",
             (v.choice("outcome", outcome, OUTCOMES), decision_id),
         )
-        if cursor.rowcount == 0:
-            raise NotFoundError(f"unknown routing decision {decision_id!r}")
+        self._changed(cursor, decision_id, "routing decision")
         return self.get(decision_id)
 
     def get(self, decision_id: int) -> dict:
-        row = self._one("SELECT * FROM routing_decisions WHERE id = ?", (decision_id,))
-        if row is None:
-            raise NotFoundError(f"unknown routing decision {decision_id!r}")
-        return row
+        return self._require("SELECT * FROM routing_decisions WHERE id = ?", decision_id, "routing decision")

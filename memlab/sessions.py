@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from . import validation as v
-from .errors import NotFoundError, ValidationError
+from .errors import ValidationError
 from .records import Records
 
 STATUSES = ("active", "paused", "completed", "archived")
@@ -53,10 +53,7 @@ class Sessions(Records):
 
     def get(self, session_id: str) -> dict:
         """The session, or NotFoundError."""
-        row = self._one("SELECT * FROM sessions WHERE session_id = ?", (session_id,))
-        if row is None:
-            raise NotFoundError(f"unknown session {session_id!r}")
-        return row
+        return self._require("SELECT * FROM sessions WHERE session_id = ?", session_id, "session")
 
     def exists(self, session_id: str) -> bool:
         return self.store.query_one("SELECT 1 AS x FROM sessions WHERE session_id = ?", (session_id,)) is not None
@@ -87,8 +84,7 @@ class Sessions(Records):
                 f"UPDATE sessions SET {assignments} WHERE session_id = ?",
                 (*changes.values(), session_id),
             )
-            if cursor.rowcount == 0:
-                raise NotFoundError(f"unknown session {session_id!r}")
+            self._changed(cursor, session_id, "session")
         return self.get(session_id)
 
     def touch(self, session_id: str) -> None:
@@ -96,8 +92,7 @@ class Sessions(Records):
         cursor = self.store.execute(
             "UPDATE sessions SET last_active_at = ? WHERE session_id = ?", (self._now(), session_id)
         )
-        if cursor.rowcount == 0:
-            raise NotFoundError(f"unknown session {session_id!r}")
+        self._changed(cursor, session_id, "session")
 
     def active(
         self, *, user_id: str | None = None, project_id: str | None = None, limit: int | None = None
