@@ -186,3 +186,30 @@ def test_an_installed_peer_gets_figures_and_a_dash_where_it_cannot(tmp_path):
     by_op = {r.operation.split(": ", 1)[1]: r for r in rows}
     assert by_op[peers.ADD_ONE].raw.per_s > 0 and by_op[peers.RECENT].raw.p50_ms > 0
     assert peers.SEARCH not in by_op or by_op[peers.SEARCH].raw is None
+
+
+def test_speedup_reads_rates_and_latencies_the_same_way():
+    from memlab.bench.plots import speedup
+
+    faster_rate = Row("w", "a", Figures(samples=1, per_s=200.0), Figures(samples=1, per_s=100.0))
+    faster_latency = Row("w", "b", Figures(samples=1, p50_ms=1.0), Figures(samples=1, p50_ms=2.0))
+    assert speedup(faster_rate) == speedup(faster_latency) == 2.0
+    assert speedup(Row("w", "c", Figures(samples=1, p50_ms=1.0), None)) is None
+
+
+def test_the_plots_draw_one_bar_per_compared_row_and_two_boxes_per_sampled_row():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from memlab.bench import plots
+
+    rows = [
+        Row("w", "a", Figures(samples=1, per_s=200.0), Figures(samples=1, per_s=100.0)),
+        Row("w", "b", Figures(samples=1, p50_ms=1.0), None),
+        Row("u", "c", Figures(samples=3, p50_ms=1.0), Figures(samples=3, p50_ms=2.0),
+            extra={"samples_ms": {"memlab": [1.0, 1.1, 0.9], "raw": [2.0, 2.1, 1.9]}}),
+    ]
+    bars = plots.speed_against_raw(rows).axes[0]
+    boxes = plots.latency_distributions(rows).axes[0]
+    assert [t.get_text() for t in bars.get_yticklabels()] == ["u: c", "w: a"]
+    assert [t.get_text() for t in boxes.get_yticklabels()] == ["c (raw)", "c (memlab)"]
