@@ -113,16 +113,31 @@ def installed(name: str) -> str | None:
         return "unknown version"
 
 
-def _rate(durations: list[float], messages: int) -> Figures:
-    """Latency of each call and messages per second over all of them."""
-    f = latency(durations)
-    f.per_s = messages / sum(durations) if sum(durations) > 0 else None
-    f.samples = messages
-    return f
+@dataclass
+class Timing:
+    """What one system did for one operation: per-call durations (s), and messages for a rate."""
+
+    durations: list[float]
+    messages: int | None = None  # set for writes: the figure is then messages per second
+    per_call: bool = True  # False for one timed bulk call: no latency percentiles
+
+    def figures(self) -> Figures:
+        total = sum(self.durations)
+        rate = self.messages / total if self.messages is not None and total > 0 else None
+        if not self.per_call:
+            return Figures(samples=self.messages or 0, per_s=rate)
+        f = latency(self.durations)
+        if self.messages is not None:
+            f.samples, f.per_s = self.messages, rate
+        return f
 
 
-def _bulk(seconds: float, messages: int) -> Figures:
-    return Figures(samples=messages, per_s=messages / seconds if seconds > 0 else None)
+def _calls(durations: list[float], messages: int | None = None) -> Timing | None:
+    return Timing(durations, messages) if durations else None
+
+
+def _bulk(seconds: float, messages: int) -> Timing | None:
+    return Timing([seconds], messages, per_call=False) if messages else None
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -134,7 +149,7 @@ def _timed(fn: Callable[[], object]) -> float:
 # -- memlab ----------------------------------------------------------------------------------
 
 
-def measure_memlab(w: Workload, path: Path) -> dict[str, Figures | None]:
+def measure_memlab(w: Workload, path: Path) -> dict[str, Timing | None]:
     """The workload through memlab's public API."""
     db = memlab.open(path)
     try:
@@ -149,27 +164,23 @@ def measure_memlab(w: Workload, path: Path) -> dict[str, Figures | None]:
             {"conversation_id": cid, "role": role, "content": content} for cid, role, content in rest))
         recent = [_timed(lambda c=c: db.messages.recent(conversation_id=c, limit=10)) for c in w.recent_ids]
         search = getattr(db, "search", None)
-        found = None
-        if callable(search) and w.queries:
-            found = latency([_timed(lambda q=q: search(q, limit=10)) for q in w.queries * SEARCH_REPEATS])
+        found = []
+        if callable(search):
+            found = [_timed(lambda q=q: search(q, limit=10)) for q in w.queries * SEARCH_REPEATS]
     finally:
         db.close()
-    return {
-        ADD_ONE: _rate(single, len(single)),
-        BULK: _bulk(bulk, len(rest)) if rest else None,
-        RECENT: latency(recent) if recent else None,
-        SEARCH: found,
-    }
+    return {ADD_ONE: _calls(single, len(single)), BULK: _bulk(bulk, len(rest)),
+            RECENT: _calls(recent), SEARCH: _calls(found)}
 
 
 # -- OpenAI Agents SDK ----------------------------------------------------------------------
 
 
-def measure_openai_agents(w: Workload, path: Path) -> tuple[dict[str, Figures | None], dict[str, str]]:
+def measure_openai_agents(w: Workload, path: Path) -> tuple[dict[str, Timing | None], dict[str, str]]:
     """SQLiteSession: one session per conversation; add_items, get_items(limit=10). No search."""
     from agents import SQLiteSession
 
-    async def go() -> dict[str, Figures | None]:
+    async def go() -> dict[str, Timing | None]:
         single: list[float] = []
         bulk = 0.0
         done = 0
@@ -195,9 +206,8 @@ def measure_openai_agents(w: Workload, path: Path) -> tuple[dict[str, Figures | 
             await session.get_items(limit=10)
             recent.append(time.perf_counter() - t0)
             session.close()
-        rest = w.size - len(single)
-        return {ADD_ONE: _rate(single, len(single)), BULK: _bulk(bulk, rest) if rest else None,
-                RECENT: latency(recent) if recent else None, SEARCH: None}
+        return {ADD_ONE: _calls(single, len(single)), BULK: _bulk(bulk, w.size - len(single)),
+                RECENT: _calls(recent), SEARCH: None}
 
     figures = asyncio.run(go())
     return figures, {
@@ -210,7 +220,7 @@ def measure_openai_agents(w: Workload, path: Path) -> tuple[dict[str, Figures | 
 # -- LangGraph ------------------------------------------------------------------------------
 
 
-def measure_langgraph(w: Workload, path: Path) -> tuple[dict[str, Figures | None], dict[str, str]]:
+def measure_langgraph(w: Workload, path: Path) -> tuple[dict[str, Timing | None], dict[str, str]]:
     """SqliteStore: one item per message under (conversation,) namespace; put, batch, search(limit=10)."""
     from langgraph.store.base import PutOp
     from langgraph.store.sqlite import SqliteStore
@@ -226,12 +236,7 @@ def measure_langgraph(w: Workload, path: Path) -> tuple[dict[str, Figures | None
                for i, (cid, role, content) in enumerate(messages) if i >= w.single]
         bulk = _timed(lambda: store.batch(ops)) if ops else 0.0
         recent = [_timed(lambda c=c: store.search(("conversations", c), limit=10)) for c in w.recent_ids]
-    return {
-        ADD_ONE: _rate(single, len(single)),
-        BULK: _bulk(bulk, len(ops)) if ops else None,
-        RECENT: latency(recent) if recent else None,
-        SEARCH: None,
-    }, {
+    return {ADD_ONE: _calls(single, len(single)), BULK: _bulk(bulk, len(ops)), RECENT: _calls(recent), SEARCH: None}, {
         ADD_ONE: "rollback journal, synchronous=FULL (its defaults); no text index to keep",
         BULK: "one batch() call; no text index to keep",
         RECENT: "search(namespace, limit=10): newest by updated_at, whole seconds",
@@ -242,7 +247,7 @@ def measure_langgraph(w: Workload, path: Path) -> tuple[dict[str, Figures | None
 # -- llm ------------------------------------------------------------------------------------
 
 
-def measure_llm(w: Workload, path: Path) -> tuple[dict[str, Figures | None], dict[str, str]]:
+def measure_llm(w: Workload, path: Path) -> tuple[dict[str, Timing | None], dict[str, str]]:
     """llm's logs database, written by llm's own Response.log_to_db: one prompt + reply per commit.
 
     A local model class answers with the workload's next message, so nothing leaves the machine;
@@ -283,12 +288,7 @@ def measure_llm(w: Workload, path: Path) -> tuple[dict[str, Figures | None], dic
     recent = [_timed(lambda t=threads[c]: merged_log_rows(store, count=5, thread_id=t)) for c in w.recent_ids]
     search = [_timed(lambda q=q: merged_log_rows(store, count=10, query=q)) for q in w.queries * SEARCH_REPEATS]
     db.close()
-    return {
-        ADD_ONE: _rate(single, logged),
-        BULK: None,
-        RECENT: latency(recent) if recent else None,
-        SEARCH: latency(search) if search else None,
-    }, {
+    return {ADD_ONE: _calls(single, logged), BULK: None, RECENT: _calls(recent), SEARCH: _calls(search)}, {
         ADD_ONE: "one prompt + reply (2 messages) per log_to_db; rate counts messages; rollback journal (its default)",
         BULK: "no bulk path: llm logs one response at a time",
         RECENT: "llm logs --cid -n 5 (5 exchanges = 10 messages)",
@@ -315,12 +315,17 @@ def run(db_path: Path, workdir: Path, messages: int = 1_000, seed: int = 0,
             continue
         theirs, notes = MEASURE[name](w, workdir / f"{name}.db")
         for op in OPERATIONS:
-            if mine[op] is None and theirs[op] is None:
+            m, t = mine[op], theirs[op]
+            if m is None and t is None:
                 continue
             note = notes.get(op, "")
-            if mine[op] is None:
+            if m is None:
                 note = "; ".join(filter(None, [note, "memlab: not measured in this build"]))
-            rows.append(Row("peers", f"{label}: {op}", mine[op] or Figures(samples=0), theirs[op],
-                            notes="; ".join(filter(None, [f"{PEERS[name][0]} {version}", note])),
-                            extra={"peer": name, "peer_version": version, "workload_messages": w.size}))
+            extra = {"peer": name, "peer_version": version, "workload_messages": w.size}
+            if (m is None or m.per_call) and (t is None or t.per_call):
+                extra["samples_ms"] = {side: [round(d * 1000, 4) for d in x.durations]
+                                       for side, x in (("memlab", m), ("raw", t)) if x is not None}
+            rows.append(Row("peers", f"{label}: {op}", m.figures() if m else Figures(samples=0),
+                            t.figures() if t else None,
+                            notes="; ".join(filter(None, [f"{PEERS[name][0]} {version}", note])), extra=extra))
     return rows
