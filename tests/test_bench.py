@@ -213,3 +213,9 @@ def test_the_plots_draw_one_bar_per_compared_row_and_two_boxes_per_sampled_row()
     boxes = plots.latency_distributions(rows).axes[0]
     assert [t.get_text() for t in bars.get_yticklabels()] == ["u: c", "w: a"]
     assert [t.get_text() for t in boxes.get_yticklabels()] == ["c (raw)", "c (memlab)"]
+
+
+def test_the_markdown_table_has_a_line_per_row_and_escapes_pipes():
+    md = runner.format_markdown([Row("a", "x|y", Figures(samples=2, per_s=10.0), Figures(samples=2, per_s=5.0))])
+    lines = md.splitlines()
+    assert len(lines) == 3 and "x\\|y" in lines[2] and "2.00x" in lines[2]

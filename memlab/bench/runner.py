@@ -85,6 +85,9 @@ class Report:
     def table(self) -> str:
         return format_table(self.rows)
 
+    def markdown(self) -> str:
+        return format_markdown(self.rows)
+
     def frame(self):
         """The rows as a pandas DataFrame, one column per figure (for notebooks)."""
         return frame(self.rows)
@@ -402,6 +405,18 @@ def format_table(rows: Iterable[Row]) -> str:
             out.append("")
         group = x["group"]
         out.append(line(x))
+    return "\n".join(out)
+
+
+def format_markdown(rows: Iterable[Row]) -> str:
+    """The same table as Markdown, for docs."""
+    cells = table_rows(rows)
+    if not cells:
+        return ""
+    cols = list(cells[0])
+    esc = lambda v: v.replace("|", "\\|") or " "  # noqa: E731
+    out = ["| " + " | ".join(cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
+    out += ["| " + " | ".join(esc(x[c]) for c in cols) + " |" for x in cells]
     return "\n".join(out)
 
 
