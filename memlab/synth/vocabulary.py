@@ -167,7 +167,7 @@ PREFERENCES = {
     "commit_style": ("conventional-commits", "small-commits", "squash"),
     "review_strictness": ("high", "medium", "low"),
     "timezone": ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London", "America/Los_Angeles"),
-    "preferred_model": ("claude-sonnet-4-5", "gpt-5", "claude-opus-4-1", "gemini-2.5-pro"),
+    "preferred_model": ("claude-sonnet-4-5", "gpt-5", "claude-opus-4-5", "gemini-2.5-pro"),
 }
 
 CLIENTS = ("cli", "vscode", "web", "jetbrains", "slack")
