@@ -11,13 +11,12 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 import memlab
 from memlab.messages import INSERT, estimate_tokens
 from memlab.store import PRAGMAS
 
-from . import Row, latency, throughput
+from . import Row, interleave, latency, throughput
 
 _WORDS = (
     "the a to of and in is for that with on this it be as are query index table session agent "
@@ -51,17 +50,6 @@ def _schema_script(db: memlab.Database) -> str:
     return ";\n".join(r[0] for r in rows) + ";"
 
 
-def _interleave(a: Callable[[], None], b: Callable[[], None], rounds: int) -> tuple[list[float], list[float]]:
-    """Time ``a`` and ``b`` alternately so machine noise falls on both sides alike."""
-    ta, tb = [], []
-    for i in range(rounds):
-        for fn, out in ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta)):
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-    return ta, tb
-
-
 def bench_create_open(workdir: Path, rounds: int = 20) -> list[Row]:
     """Create a new database and open an existing one, memlab vs raw executescript."""
     with memlab.open(workdir / "schema.db") as db:
@@ -76,7 +64,7 @@ def bench_create_open(workdir: Path, rounds: int = 20) -> list[Row]:
         conn.executescript(script)
         conn.close()
 
-    tm, tr = _interleave(create_memlab, create_raw, rounds)
+    tm, tr = interleave(create_memlab, create_raw, rounds)
     existing = workdir / "schema.db"
 
     def open_memlab():
@@ -87,7 +75,7 @@ def bench_create_open(workdir: Path, rounds: int = 20) -> list[Row]:
         conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()
         conn.close()
 
-    om, orw = _interleave(open_memlab, open_raw, rounds * 5)
+    om, orw = interleave(open_memlab, open_raw, rounds * 5)
     return [
         Row("create", "create a database", latency(tm), latency(tr), target="< 100 ms (seed)",
             met=latency(tm).p95_ms < 100),
@@ -132,42 +120,52 @@ def bench_single_insert(workdir: Path, count: int = 2000, words: int = 200, seed
                 target=">= 0.9x raw", met=m.per_s >= 0.9 * r.per_s)]
 
 
-def bench_bulk(workdir: Path, count: int = 100_000, words: int = 200, seed: int = 0, progress: bool = False) -> list[Row]:
-    """Bulk add in one transaction: memlab ``messages.add_many`` vs raw ``executemany``, twice each, alternating."""
+def bench_bulk(workdir: Path, count: int = 100_000, words: int = 200, seed: int = 0, rounds: int = 3) -> list[Row]:
+    """Bulk add in one transaction: memlab ``messages.add_many`` vs raw ``executemany``, alternating.
+
+    Each side's figure is its best round by CPU time of this process: a bulk load takes
+    seconds, long enough for other work on a shared machine to swing wall-clock times by 2x
+    between rounds, while the CPU a load needs does not move with the machine's load.
+    """
     rng = random.Random(seed)
     texts = [message_text(rng, words) for _ in range(1024)]
-    results: dict[str, list[float]] = {"memlab": [], "raw": []}
-    for round_ in range(2):
-        for side in (("memlab", "raw") if round_ == 0 else ("raw", "memlab")):
+    cpu: dict[str, list[float]] = {"memlab": [], "raw": []}
+    wall: dict[str, list[float]] = {"memlab": [], "raw": []}
+    for round_ in range(rounds):
+        for side in (("memlab", "raw") if round_ % 2 == 0 else ("raw", "memlab")):
             path = workdir / f"bulk-{side}-{round_}.db"
             with memlab.open(path) as db:
                 db.sessions.create("s")
                 db.conversations.create("s", "c")
                 now = memlab.clock.to_iso(db.clock())
                 if side == "memlab":
-                    t0 = time.perf_counter()
+                    c0, w0 = time.process_time(), time.perf_counter()
                     db.messages.add_many(
                         {"conversation_id": "c", "role": "user", "content": texts[i % 1024], "created_at": now}
                         for i in range(count)
                     )
-                    results[side].append(time.perf_counter() - t0)
+                    cpu[side].append(time.process_time() - c0)
+                    wall[side].append(time.perf_counter() - w0)
             if side == "raw":
                 conn = _raw_connect(path)
-                t0 = time.perf_counter()
+                c0, w0 = time.process_time(), time.perf_counter()
                 with conn:
                     conn.executemany(
                         INSERT,
                         (("c", "user", texts[i % 1024], estimate_tokens(texts[i % 1024]), now, None) for i in range(count)),
                     )
-                results[side].append(time.perf_counter() - t0)
+                cpu[side].append(time.process_time() - c0)
+                wall[side].append(time.perf_counter() - w0)
                 conn.close()
-            path.unlink()
-            for suffix in ("-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-    m = throughput(count, min(results["memlab"]))
-    r = throughput(count, min(results["raw"]))
+    m = throughput(count, min(cpu["memlab"]))
+    r = throughput(count, min(cpu["raw"]))
+    wall_rates = {side: round(count / min(t)) for side, t in wall.items()}
     return [Row("write", f"bulk add {count:,} messages, one transaction", m, r,
-                target=">= 0.9x raw", met=m.per_s >= 0.9 * r.per_s, notes="best of 2 each")]
+                target=">= 0.9x raw", met=m.per_s >= 0.9 * r.per_s,
+                notes=f"CPU time, best of {rounds} each, alternating",
+                extra={"wall_per_s": wall_rates})]
 
 
 def run(*, single: int = 2000, bulk: int = 100_000, rounds: int = 20, workdir: Path | None = None) -> list[Row]:
