@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .analytics import Analytics
 from .conversations import Conversations
 from .costs import Costs
 from .handoffs import Handoffs
@@ -21,7 +22,7 @@ class Database(Store):
 
     Each table's API is an attribute: ``db.sessions``, ``db.conversations``, ``db.messages``,
     ``db.interactions``, ``db.routing``, ``db.costs``, ``db.preferences``, ``db.patterns``,
-    ``db.handoffs``, ``db.metrics``, ``db.maintenance``.
+    ``db.handoffs``, ``db.metrics``, ``db.maintenance``; ``db.analytics`` answers questions of it.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -37,6 +38,7 @@ class Database(Store):
         self.handoffs = Handoffs(self, self.sessions)
         self.metrics = Metrics(self)
         self.maintenance = Maintenance(self)
+        self.analytics = Analytics(self)
 
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their
