@@ -237,3 +237,31 @@ def initial_schema(db: Database) -> None:
 def known_names() -> list[str]:
     """Every migration this memlab knows, in order."""
     return [m.name for m in migrations._migrations]
+
+
+# What importers (memlab.imports) remember between runs: how far each source file was read,
+# and the source's own ids already stored (message uuids, tool-call ids), so a re-run adds only
+# what is new even when a file was rewritten or its read position lost.
+IMPORT_STATE = """
+CREATE TABLE import_files (
+    importer    TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    byte_offset INTEGER NOT NULL,
+    line_count  INTEGER NOT NULL,
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (importer, path)
+) WITHOUT ROWID;
+
+CREATE TABLE import_keys (
+    importer TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    value    TEXT,
+    PRIMARY KEY (importer, key)
+) WITHOUT ROWID;
+"""
+
+
+@migrations(name="004_import_state")
+def import_state(db: Database) -> None:
+    run_script(db, IMPORT_STATE)
