@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
-from .ledger import Ledger, read_new_lines, relative_files
+from .ledger import Ledger, parsed_lines, relative_files
 from .report import ImportReport, progress_bar
 
 if TYPE_CHECKING:
@@ -141,26 +141,13 @@ class _Run:
     # -- files ---------------------------------------------------------------------------------
 
     def import_file(self, rel: str, file: Path) -> None:
-        new = read_new_lines(file, self.ledger.position(rel))
-        if new.incomplete:
-            self.report.bad(rel, new.incomplete[0], "incomplete last line (read again next run)")
-        if not new.lines:
+        parsed = parsed_lines(self.ledger, rel, file, self.report)
+        if parsed is None:
             return
-        self.report.files_read += 1
-        self.report.lines += len(new.lines)
+        lines, end = parsed
         where = self._describe(rel, file)
         batch = _Batch()
-        for number, text in new.lines:
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-            except ValueError as e:
-                self.report.bad(rel, number, f"not JSON ({getattr(e, 'msg', e)})")
-                continue
-            if not isinstance(line, dict):
-                self.report.bad(rel, number, "not a JSON object")
-                continue
+        for number, line in lines:
             try:
                 self._line(where, number, line, batch)
             except (ValidationError, TypeError, ValueError, AttributeError) as e:
@@ -168,7 +155,7 @@ class _Run:
         try:
             with self.db.transaction():
                 self._write(batch)
-                self.ledger.save_position(rel, new.end)
+                self.ledger.save_position(rel, end)
         except ValidationError as e:
             self.report.bad(rel, None, f"not imported: {e}")
 

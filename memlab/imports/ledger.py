@@ -3,6 +3,7 @@ are stored, so re-running an import reads only new lines and never stores a thin
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,13 @@ class Ledger:
             "SELECT value FROM import_keys WHERE importer = ? AND key = ?", (self.importer, key)
         ).fetchone()
         return None if row is None else row[0]
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` already recorded (one query, however many keys)."""
+        return {r[0] for r in self.store.execute(
+            "SELECT key FROM import_keys WHERE importer = ? AND key IN (SELECT value FROM json_each(?))",
+            (self.importer, json.dumps(list(keys))),
+        )}
 
     def put_many(self, items: Iterable[tuple[str, str | None]]) -> None:
         """Record source ids (and what they map to), replacing an earlier value."""
@@ -107,8 +115,6 @@ def read_new_lines(path: Path, since: Position | None) -> NewLines:
 
 
 def _is_json(text: str) -> bool:
-    import json
-
     try:
         json.loads(text)
     except ValueError:
@@ -125,3 +131,30 @@ def relative_files(root: Path, pattern: str) -> Iterator[tuple[str, Path]]:
     for path in sorted(root.rglob(pattern), key=lambda p: p.relative_to(root).as_posix()):
         if path.is_file():
             yield path.relative_to(root).as_posix(), path
+
+
+def parsed_lines(ledger: Ledger, rel: str, file: Path, report) -> tuple[list[tuple[int, dict]], Position] | None:
+    """The JSON objects on the lines a file gained since the last run, with their line numbers,
+    and the position to save once they are stored; None when nothing is new. Lines that are not
+    JSON objects go into ``report`` (an ImportReport) as malformed."""
+    new = read_new_lines(file, ledger.position(rel))
+    if new.incomplete:
+        report.bad(rel, new.incomplete[0], "incomplete last line (read again next run)")
+    if not new.lines:
+        return None
+    report.files_read += 1
+    report.lines += len(new.lines)
+    objects = []
+    for number, text in new.lines:
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            report.bad(rel, number, f"not JSON ({getattr(e, 'msg', e)})")
+            continue
+        if not isinstance(value, dict):
+            report.bad(rel, number, "not a JSON object")
+            continue
+        objects.append((number, value))
+    return objects, new.end

@@ -1,0 +1,131 @@
+"""Import memlab's generic JSON Lines format: one message per line (see docs/import-jsonl.md).
+
+    {"session": "s1", "conversation": "c1", "role": "user", "content": "hi", "timestamp": "2026-01-12T09:00:00Z"}
+    {"session": "s1", "conversation": "c1", "role": "assistant", "content": "hello", "id": "m2",
+     "model": "gpt-4o", "usage": {"input_tokens": 12, "output_tokens": 3}}
+
+A line with ``model`` and ``usage`` also records one cost row. Any agent framework can be
+imported by writing its history in this shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import validation as v
+from ..errors import NotFoundError, ValidationError
+from ..messages import ROLES
+from .ledger import Ledger, parsed_lines, relative_files
+from .report import ImportReport, progress_bar
+
+if TYPE_CHECKING:
+    from ..database import Database
+
+IMPORTER = "jsonl"
+USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
+
+
+def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = None) -> ImportReport:
+    """Import a JSON Lines file, or every ``*.jsonl`` file under a folder; re-runs add only new lines."""
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise NotFoundError(f"no such file or folder: {root.name!r}")
+    files = list(relative_files(root, "*.jsonl"))
+    report = ImportReport(IMPORTER, files=len(files))
+    ledger = Ledger(db, IMPORTER)
+    known_sessions: set[str] = set()
+    known_conversations: set[str] = set()
+    bar = progress_bar(len(files), progress, IMPORTER)
+    try:
+        for rel, file in files:
+            parsed = parsed_lines(ledger, rel, file, report)
+            if parsed is not None:
+                lines, end = parsed
+                rows = []
+                for number, line in lines:
+                    try:
+                        rows.append(parse(line, f"{rel}:{number}"))
+                    except ValidationError as e:
+                        report.bad(rel, number, str(e))
+                with db.transaction():
+                    _store(db, ledger, rows, report, known_sessions, known_conversations)
+                    ledger.save_position(rel, end)
+            bar.update(1)
+            bar.set_postfix(lines=report.lines, refresh=False)
+    finally:
+        bar.close()
+    return report
+
+
+def parse(line: dict, fallback_key: str) -> dict:
+    """One line of the format, checked; ValidationError names the field that is wrong."""
+    session = v.identifier("session", line.get("session"))
+    role = v.choice("role", line.get("role"), ROLES)
+    usage = line.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        raise ValidationError("usage must be an object")
+    model = v.optional_identifier("model", line.get("model"))
+    message = {
+        "conversation_id": v.identifier("conversation", line.get("conversation", session)),
+        "role": role,
+        "content": v.text("content", line.get("content")),
+        "created_at": None if line.get("timestamp") is None else v.timestamp("timestamp", line["timestamp"]),
+        "token_count": None if line.get("token_count") is None else v.count("token_count", line["token_count"]),
+        "metadata": line.get("metadata"),
+    }
+    v.json_text("metadata", message["metadata"])
+    key = line.get("id")
+    call = None
+    if model is not None and usage is not None:
+        call = {name: v.count(f"usage.{name}", usage.get(name, 0)) for name in USAGE_FIELDS}
+        call.update(session_id=session, model=model, created_at=message["created_at"],
+                    request_id=v.optional_identifier("request_id", line.get("request_id")),
+                    cost_usd=None if line.get("cost_usd") is None else v.non_negative("cost_usd", line["cost_usd"]),
+                    metadata={"source": IMPORTER, "conversation_id": message["conversation_id"]})
+    return {
+        "key": str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else fallback_key,
+        "session": session,
+        "user": v.optional_identifier("user", line.get("user")),
+        "project": v.optional_identifier("project", line.get("project")),
+        "title": v.optional_text("title", line.get("title")),
+        "message": message,
+        "call": call,
+    }
+
+
+def _store(db: "Database", ledger: Ledger, rows: list[dict], report: ImportReport,
+           known_sessions: set[str], known_conversations: set[str]) -> None:
+    """Write one file's new rows (inside the caller's transaction), skipping ids already stored."""
+    stored = ledger.known(r["key"] for r in rows)
+    fresh: list[dict] = []
+    for row in rows:
+        if row["key"] in stored:
+            report.duplicates["messages"] += 1
+            continue
+        stored.add(row["key"])
+        fresh.append(row)
+    for row in fresh:
+        message = row["message"]
+        when = message["created_at"]
+        if row["session"] not in known_sessions:
+            if not db.sessions.exists(row["session"]):
+                db.sessions.create(row["session"], user_id=row["user"], project_id=row["project"],
+                                   metadata={"source": IMPORTER}, created_at=when)
+                report.added["sessions"] += 1
+            known_sessions.add(row["session"])
+        cid = message["conversation_id"]
+        if cid not in known_conversations:
+            if db.query_one("SELECT 1 AS x FROM conversations WHERE conversation_id = ?", (cid,)) is None:
+                db.conversations.create(row["session"], cid, title=row["title"], created_at=when)
+                report.added["conversations"] += 1
+            known_conversations.add(cid)
+    if fresh:
+        report.added["messages"] += db.messages.add_many(r["message"] for r in fresh)
+    calls = [r["call"] for r in fresh if r["call"] is not None]
+    if calls:
+        added = db.costs.record_many(calls, skip_duplicates=True)
+        report.added["cost_tracking"] += added
+        report.duplicates["cost_tracking"] += len(calls) - added
+    ledger.put_many((r["key"], r["message"]["conversation_id"]) for r in fresh)
+
