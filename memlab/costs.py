@@ -118,6 +118,44 @@ class Costs(Records):
     def get(self, cost_id: int) -> dict:
         return self._require("SELECT * FROM cost_tracking WHERE id = ?", cost_id, "cost record")
 
+    def recompute(self, *, model: str | None = None, all_rows: bool = False) -> dict[str, int]:
+        """Price stored calls again from the current price table (e.g. after ``memlab prices update``).
+
+        By default only calls stored unpriced (cost NULL); ``all_rows`` re-prices every call,
+        replacing costs given by hand too. ``model`` limits it to one model or family
+        (``claude-sonnet-4-5`` matches its dated names). Returns examined, updated, unpriced.
+        """
+        from .prices import candidates, current
+
+        table = current()
+        wanted = None if model is None else v.identifier("model", model).strip().lower()
+        sql = ("SELECT id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,"
+               " coalesce(json_extract(metadata, '$.cache_write_1h_tokens'), 0) FROM cost_tracking")
+        if not all_rows:
+            sql += " WHERE cost_usd IS NULL"
+        counts = {"examined": 0, "updated": 0, "unpriced": 0}
+        prices: dict[str, Any] = {}
+        updates = []
+        with self.store.transaction():
+            for cid, name, inp, out, read, write, old, one_hour in self.store.execute(sql).fetchall():
+                if wanted is not None and wanted not in candidates(name):
+                    continue
+                counts["examined"] += 1
+                if name not in prices:
+                    prices[name] = table.lookup(name)
+                price = prices[name]
+                if price is None:
+                    counts["unpriced"] += 1
+                    continue
+                one_hour = min(int(one_hour), write)
+                cost = price.cost(input_tokens=inp, output_tokens=out, cache_read_tokens=read,
+                                  cache_write_tokens=write - one_hour, cache_write_1h_tokens=one_hour)
+                if cost != old:
+                    updates.append((cost, cid))
+            self.store.conn.executemany("UPDATE cost_tracking SET cost_usd = ? WHERE id = ?", updates)
+        counts["updated"] = len(updates)
+        return counts
+
 
 def _rejected(error: sqlite3.IntegrityError, row: tuple | None) -> Exception:
     text = str(error)
