@@ -27,6 +27,7 @@ class ImportReport:
     files: int = 0  # source files found
     files_read: int = 0  # files with something new since the last run
     lines: int = 0  # new lines (or rows) read
+    unit: str = "lines"  # what ``lines`` counts
     added: Counter = field(default_factory=Counter)
     duplicates: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)  # lines not imported on purpose, by reason
@@ -39,14 +40,14 @@ class ImportReport:
     def summary(self) -> str:
         """A few readable lines, as the CLI prints them."""
         counts = ", ".join(f"{n:,} {table}" for table, n in sorted(self.added.items()) if n) or "nothing new"
-        out = [f"{self.importer}: {self.files_read:,} of {self.files:,} files had new data, {self.lines:,} lines read",
+        out = [f"{self.importer}: {self.files_read:,} of {self.files:,} files had new data, {self.lines:,} {self.unit} read",
                f"added: {counts}"]
         if any(self.duplicates.values()):
             out.append("already stored: " + ", ".join(f"{n:,} {k}" for k, n in sorted(self.duplicates.items()) if n))
         if any(self.skipped.values()):
             out.append("skipped: " + ", ".join(f"{n:,} {k}" for k, n in sorted(self.skipped.items()) if n))
         if self.malformed:
-            out.append(f"malformed: {len(self.malformed):,} lines")
+            out.append(f"malformed: {len(self.malformed):,} {self.unit}")
             out.extend(f"  {m}" for m in self.malformed)
         return "\n".join(out)
 
@@ -63,8 +64,8 @@ class ImportReport:
         }
 
 
-def progress_bar(total: int, progress: bool | None, desc: str):
-    """A tqdm bar over files that also shows lines read (None: only on a terminal)."""
+def progress_bar(total: int, progress: bool | None, desc: str, unit: str = "file"):
+    """A tqdm bar over files (the importers also show lines read); None: only on a terminal."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="file", desc=desc, disable=None if progress is None else not progress)
+    return tqdm(total=total, unit=unit, desc=desc, disable=None if progress is None else not progress)
