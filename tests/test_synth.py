@@ -104,14 +104,20 @@ def test_sessions_start_inside_the_requested_days(generated):
     assert span["last"] < to_iso(START + dt.timedelta(days=14))
 
 
-def test_router_picks_its_top_scored_candidate(generated):
+def test_router_picks_a_scored_candidate_and_mostly_the_top_one(generated):
     db, _ = generated
-    for row in db.query("SELECT id FROM routing_decisions"):
+    overridden = 0
+    decisions = db.query("SELECT id FROM routing_decisions")
+    for row in decisions:
         decision = db.routing.get(row["id"])
-        top = decision["candidates"][0]
-        assert decision["selected_agent"] == top["agent"]
-        assert decision["confidence"] == top["score"]
+        scores = {c["agent"]: c["score"] for c in decision["candidates"]}
+        assert decision["confidence"] == scores[decision["selected_agent"]]
         assert decision["selected_agent"] in mix.AGENTS
+        if decision["selected_agent"] != decision["candidates"][0]["agent"]:
+            assert decision["selected_agent"] == decision["candidates"][1]["agent"]
+            overridden += 1
+    # A rule overrides the top score now and then (mix.OVERRIDE_RATE), never most of the time.
+    assert 0 < overridden < 0.2 * len(decisions)
 
 
 def test_most_routing_decisions_have_an_outcome_of_each_kind(generated):

@@ -116,6 +116,9 @@ def _clamp(x: float, low: float, high: float) -> float:
     return low if x < low else high if x > high else x
 
 
+OVERRIDE_RATE = 0.06  # decisions where a rule, not the top score, picks the agent
+
+
 def route(rng: random.Random, kind: str) -> dict:
     """A router decision: scores for every agent, the pick, its confidence, and whether it's wrong."""
     ideal = IDEAL[kind](rng)
@@ -128,12 +131,15 @@ def route(rng: random.Random, kind: str) -> dict:
         scores[ideal], scores[other] = scores[other], scores[ideal]
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     keep = 3 if rng.random() < 0.6 else 4
-    selected, confidence = ranked[0]
+    # Sometimes a rule beats the scores (the user named an agent, or the agent already working
+    # on the conversation keeps it): the router then picks its second-best candidate.
+    overridden = rng.random() < OVERRIDE_RATE
+    (selected, confidence), (runner_up, _) = (ranked[1], ranked[0]) if overridden else (ranked[0], ranked[1])
     return {
         "selected": selected,
         "confidence": round(confidence, 3),
         "candidates": {a: round(s, 3) for a, s in ranked[:keep]},
-        "runner_up": ranked[1][0],
+        "runner_up": runner_up,
         "misrouted": misrouted,
     }
 
