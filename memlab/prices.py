@@ -168,10 +168,15 @@ def shipped() -> PriceTable:
 
 def user_table_path() -> Path:
     """Where ``memlab prices update`` writes the user table: ``$MEMLAB_PRICES``, else the config dir."""
-    explicit = os.environ.get("MEMLAB_PRICES")
+    env = os.environ
+    return _user_table_path(env.get("MEMLAB_PRICES"), env.get("XDG_CONFIG_HOME"), env.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _user_table_path(explicit: str | None, config: str | None, home: str | None) -> Path:
     if explicit:
         return Path(explicit).expanduser()
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    config = config or os.path.join(os.path.expanduser("~"), ".config")
     return Path(config) / "memlab" / "prices.json"
 
 
@@ -184,7 +189,7 @@ def current() -> PriceTable:
     """The table memlab prices calls with: the user table over the shipped one, or the shipped one."""
     path = user_table_path()
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return shipped()
     try:

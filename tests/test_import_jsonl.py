@@ -95,3 +95,11 @@ def test_cli(tmp_path):
     result = CliRunner().invoke(cli, ["import", "jsonl", str(path), "--db", str(tmp_path / "m.db"), "--quiet"],
                                 catch_exceptions=False)
     assert result.exit_code == 0 and "1 messages" in result.output and "h.jsonl:2" in result.output
+
+
+def test_import_benchmark_reports_memlab_beside_raw(tmp_path):
+    from memlab.bench import imports
+
+    [row] = imports.run(messages=60, workdir=tmp_path)
+    assert row.operation.startswith("import JSONL messages") and row.memlab.samples == 60
+    assert row.raw.per_s > 0 and row.ratio is not None
