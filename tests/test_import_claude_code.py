@@ -169,6 +169,23 @@ def test_inline_sidechain_task_becomes_an_interaction_with_its_calls(db, tmp_pat
     assert side_call["agent_interaction_id"] == run["id"]
 
 
+def test_agent_run_whose_result_arrives_in_a_later_run(db, tmp_path):
+    task = {"type": "tool_use", "id": "toolu_L", "name": "Agent", "input": {"description": "later"}}
+    path = transcript(tmp_path, [line("assistant", "a1", [task], second=1)])
+    import_claude_code(db, tmp_path, progress=False)
+    assert db.count("agent_interactions") == 0
+    result = line("user", "r1", [{"type": "tool_result", "tool_use_id": "toolu_L", "content": "done"}], parent="a1",
+                  second=8, toolUseResult={"agentId": "late1", "status": "completed"})
+    with path.open("a") as f:
+        f.write(json.dumps(result) + "\n")
+    import_claude_code(db, tmp_path, progress=False)
+    write(path.parent / SID / "subagents" / "agent-late1.jsonl", [{**line("user", "l1", "later"), "agentId": "late1",
+                                                                    "isSidechain": True}])
+    import_claude_code(db, tmp_path, progress=False)
+    [run] = db.interactions.list(SID)
+    assert (run["task"], run["duration_ms"], run["conversation_id"]) == ("later", 7000, f"{SID}/agent-late1")
+
+
 def test_interaction_without_reported_duration_is_timed_from_call_to_result(db, tmp_path):
     task = {"type": "tool_use", "id": "toolu_T", "name": "Agent", "input": {"description": "d"}}
     transcript(tmp_path, [
@@ -246,6 +263,23 @@ def test_summary_line_titles_the_main_conversation(db, tmp_path):
     transcript(tmp_path, [line("user", "u1", "hello"), {"type": "summary", "summary": "Greeting", "leafUuid": "u1"}])
     import_claude_code(db, tmp_path, progress=False)
     assert db.conversations.get(f"{SID}/main")["title"] == "Greeting"
+
+
+def test_system_lines_are_system_messages_and_other_line_types_are_counted(db, tmp_path):
+    system = {**line("user", "y1", "x"), "type": "system", "content": "Conversation compacted", "subtype": "info"}
+    del system["message"]
+    snapshot = {"type": "file-history-snapshot", "messageId": "u1", "snapshot": {}}
+    report = import_claude_code(db, transcript(tmp_path, [line("user", "u1", "hi"), system, snapshot]).parent.parent,
+                                progress=False)
+    assert [(m["role"], m["content"]) for m in db.query("SELECT role, content FROM messages ORDER BY id")] == [
+        ("user", "hi"), ("system", "Conversation compacted")]
+    assert report.skipped["file-history-snapshot lines"] == 1 and report.malformed == []
+
+
+def test_progress_bar_shows_files_and_lines(db, capsys):
+    import_claude_code(db, REAL, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "lines=19" in err
 
 
 def test_no_absolute_source_path_is_stored(db, tmp_path):

@@ -53,7 +53,7 @@ def import_claude_code(
     if not root.exists():
         raise NotFoundError(f"no Claude Code transcripts at {root.name!r}")
     files = list(relative_files(root, "*.jsonl"))
-    run = _Run(db, root)
+    run = _Run(db)
     run.report.files = len(files)
     bar = progress_bar(len(files), progress, IMPORTER)
     try:
@@ -122,9 +122,8 @@ class _Batch:
 class _Run:
     """One import run: the state that spans files (sidechain threads, subagent calls)."""
 
-    def __init__(self, db: "Database", root: Path) -> None:
+    def __init__(self, db: "Database") -> None:
         self.db = db
-        self.root = root
         self.ledger = Ledger(db, IMPORTER)
         self.report = ImportReport(IMPORTER)
         self.uuids: dict[str, str] = {}  # message uuid -> conversation, this run
@@ -382,6 +381,14 @@ class _Run:
                 except ValidationError as e:
                     self.report.bad(result["file"], result["line"], f"agent run not recorded: {e}")
             for sid in sorted(self.sessions):
+                # A subagent's thread seen only after its run was recorded: link them now.
+                self.db.execute(
+                    "UPDATE agent_interactions SET conversation_id = (SELECT min(c.conversation_id) FROM conversations c"
+                    " WHERE c.session_id = agent_interactions.session_id"
+                    " AND json_extract(c.metadata, '$.agent_id') = json_extract(agent_interactions.metadata, '$.agent_id'))"
+                    " WHERE session_id = ? AND conversation_id IS NULL AND json_extract(metadata, '$.source') = ?",
+                    (sid, IMPORTER),
+                )
                 self.db.execute(
                     "UPDATE cost_tracking SET agent_interaction_id = (SELECT min(ai.id) FROM agent_interactions ai"
                     " WHERE ai.conversation_id = json_extract(cost_tracking.metadata, '$.conversation_id'))"
