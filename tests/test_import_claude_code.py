@@ -295,3 +295,21 @@ def test_cli_prints_counts_and_malformed_lines(tmp_path):
                                       "--quiet"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "1 messages" in result.output and f"-home-someone-src-demo-app/{SID}.jsonl:2" in result.output
+
+
+def test_titles_and_text_go_through_the_redactor(db, tmp_path):
+    from memlab.redact import default_redactor
+
+    db.set_redactor(default_redactor)
+    task = {"type": "tool_use", "id": "toolu_R", "name": "Task", "input": {"description": "mail ana@example.com"}}
+    transcript(tmp_path, [
+        line("user", "u1", "write to ana@example.com"),
+        {"type": "summary", "summary": "Mail ana@example.com", "leafUuid": "u1"},
+        line("assistant", "a1", [task], parent="u1", second=1),
+        {**line("user", "s1", "mail ana@example.com", second=2), "isSidechain": True, "agentId": "r1"},
+        line("user", "r1", [{"type": "tool_result", "tool_use_id": "toolu_R", "content": "sent"}], parent="a1",
+             second=3, toolUseResult={"agentId": "r1"}),
+    ])
+    import_claude_code(db, tmp_path, progress=False)
+    dump = "\n".join(db.conn.iterdump())
+    assert "ana@example.com" not in dump.replace("'", "")

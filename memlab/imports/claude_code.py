@@ -219,14 +219,21 @@ class _Run:
                 task = {
                     "session_id": sid, "started_at": when, "tool": block["name"],
                     "agent_name": arguments.get("subagent_type") or "general-purpose",
-                    "task": arguments.get("description") or arguments.get("prompt"),
-                    "prompt": arguments.get("prompt") if isinstance(arguments.get("prompt"), str) else None,
+                    "task": self._redacted(arguments.get("description") or arguments.get("prompt")),
+                    "prompt": self._redacted(arguments.get("prompt")),
                     "parent_conversation": conversation,
                 }
                 batch.tasks[block["id"]] = task
                 self.tasks[block["id"]] = task
             elif block.get("type") == "tool_result" and block.get("tool_use_id"):
                 self._result(where, number, sid, when, line, block)
+
+    def _redacted(self, text: Any) -> str | None:
+        """Free text kept in the import state passes the database's redactor like stored text."""
+        if not isinstance(text, str):
+            return None
+        redact = self.db.redactor
+        return v.text("task", redact(text)) if redact is not None else text
 
     def _content(self, kind: str, line: dict, message: dict) -> tuple[str, str]:
         if kind == "system":
@@ -369,7 +376,12 @@ class _Run:
         self.ledger.put_many(batch.message_keys)
         self.ledger.put_many((f"task:{tid}", json.dumps(t)) for tid, t in batch.tasks.items())
         if batch.title:
-            db.execute("UPDATE conversations SET title = ? WHERE conversation_id = ?", tuple(reversed(batch.title)))
+            main, title = batch.title
+            if main in batch.conversations or self._conversation_exists(main):
+                db.conversations.set_title(main, title)  # through the redactor, like every title
+
+    def _conversation_exists(self, conversation: str) -> bool:
+        return self.db.query_one("SELECT 1 AS x FROM conversations WHERE conversation_id = ?", (conversation,)) is not None
 
     def finish(self) -> None:
         """Turn finished Task/Agent calls into interactions and link subagent calls to them."""
@@ -456,8 +468,8 @@ class _Run:
         self.report.added["agent_interactions"] += 1
         self.ledger.put_many([(f"interaction:{tool_use_id}", str(interaction_id))])
         if conversation is not None and task["task"]:
-            self.db.execute("UPDATE conversations SET title = ? WHERE conversation_id = ? AND title IS NULL",
-                            (task["task"], conversation))
+            if self.db.conversations.get(conversation)["title"] is None:
+                self.db.conversations.set_title(conversation, task["task"])
 
 
 def _tokens(usage: dict) -> dict[str, int]:
