@@ -184,8 +184,8 @@ class _Run:
             self.report.duplicates["messages"] += 1
             return
         message = line.get("message") if isinstance(line.get("message"), dict) else {}
-        conversation, agent = self._conversation(where, sid, line, uuid, batch)
         role, content = self._content(kind, line, message)
+        conversation, agent = self._conversation(where, sid, line, uuid, batch)
 
         # Everything below only adds to the batch: a line that failed above left it untouched.
         self._session(batch, sid, when, line, where)
