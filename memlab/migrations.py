@@ -239,6 +239,16 @@ def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
+@migrations(name="003_analytics_rollups")
+def analytics_rollups(db: Database) -> None:
+    """Hourly cost and per-metric totals kept by triggers, and metric values in index order
+    (see memlab.analytics.rollups), filled from the rows already stored."""
+    from .analytics import rollups
+
+    run_script(db, rollups.SCHEMA)
+    run_script(db, rollups.BACKFILL)
+
+
 # What importers (memlab.imports) remember between runs: how far each source file was read,
 # and the source's own ids already stored (message uuids, tool-call ids), so a re-run adds only
 # what is new even when a file was rewritten or its read position lost.

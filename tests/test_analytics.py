@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memlab
+from memlab.clock import to_iso
 from memlab.prices import price_for
 
 UTC = dt.timezone.utc
@@ -246,7 +247,8 @@ def test_metric_percentiles_match_numpy_linear(rows, period, tag, percentiles):
         for p in percentiles:
             assert row[f"p{p:g}"] == pytest.approx(np.percentile(data, p), rel=1e-9, abs=1e-9)
         units = values["unit"].dropna()
-        assert (pd.isna(row["unit"]) and units.empty) or row["unit"] == units.iloc[-1]
+        latest = values["unit"].iloc[-1]
+        assert (pd.isna(row["unit"]) and pd.isna(latest)) or row["unit"] == latest
 
 
 def test_metric_percentiles_filters_by_name_and_window(db):
@@ -433,3 +435,89 @@ def test_hostile_filter_text_is_only_a_value(db):
     db.sessions.create("s", user_id="u")
     db.costs.record("s", "gpt-4.1", input_tokens=1)
     assert db.analytics.cost_by_model(user_id="u' OR 1=1 --").empty
+
+
+# -- rollups (migration 003_analytics_rollups) ------------------------------------------------------
+
+ROLLUP_FROM_BASE = """
+SELECT substr(created_at, 1, 13) || ':00:00.000000Z' AS hour, model, COUNT(*) AS requests,
+       SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+       SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+       COUNT(cost_usd) AS priced_requests, SUM(cost_usd) AS cost_usd, SUM(cost_usd IS NULL) AS unpriced_requests
+FROM cost_tracking GROUP BY 1, 2 ORDER BY 1, 2"""
+TOTALS_FROM_BASE = """SELECT metric_name, COUNT(*) AS measurements, SUM(value) AS total
+FROM memory_metrics GROUP BY 1 ORDER BY 1"""
+
+
+def assert_rollups_exact(db) -> None:
+    for rollup, base in (("SELECT * FROM cost_hourly ORDER BY hour, model", ROLLUP_FROM_BASE),
+                         ("SELECT * FROM metric_totals ORDER BY metric_name", TOTALS_FROM_BASE)):
+        got, want = raw(db, rollup), raw(db, base)
+        assert list(got.columns) == list(want.columns) and len(got) == len(want)
+        for column in got.columns:
+            if got[column].dtype.kind == "f" or want[column].dtype.kind == "f":
+                np.testing.assert_allclose(got[column].to_numpy(float), want[column].to_numpy(float),
+                                           rtol=1e-9, atol=1e-6)
+            else:
+                assert got[column].tolist() == want[column].tolist()
+
+
+edits = st.lists(st.tuples(st.sampled_from(("delete", "model", "time", "tokens", "unprice", "price", "value")),
+                           st.integers(0, 100), instants(SPRING)), max_size=15)
+
+
+@SETTINGS
+@given(rows=cost_rows, metrics=metric_rows, changes=edits)
+def test_rollups_stay_exact_through_inserts_updates_and_deletes(rows, metrics, changes):
+    with fresh() as db:
+        fill_costs(db, rows)
+        db.metrics.record_many(metrics)
+        for action, pick, when in changes:
+            ids = [r[0] for r in db.execute("SELECT id FROM cost_tracking ORDER BY id")]
+            metric_ids = [r[0] for r in db.execute("SELECT id FROM memory_metrics ORDER BY id")]
+            cid = ids[pick % len(ids)] if ids else None
+            mid = metric_ids[pick % len(metric_ids)] if metric_ids else None
+            statements = {
+                "delete": [("DELETE FROM cost_tracking WHERE id = ?", cid), ("DELETE FROM memory_metrics WHERE id = ?", mid)],
+                "model": [("UPDATE cost_tracking SET model = 'gpt-4.1' WHERE id = ?", cid),
+                          ("UPDATE memory_metrics SET metric_name = 'renamed' WHERE id = ?", mid)],
+                "time": [("UPDATE cost_tracking SET created_at = ? WHERE id = ?", cid)],
+                "tokens": [("UPDATE cost_tracking SET input_tokens = input_tokens + 7, cache_read_tokens = 3 WHERE id = ?", cid)],
+                "unprice": [("UPDATE cost_tracking SET cost_usd = NULL WHERE id = ?", cid)],
+                "price": [("UPDATE cost_tracking SET cost_usd = 0.25 WHERE id = ?", cid)],
+                "value": [("UPDATE memory_metrics SET value = value * 2 + 1 WHERE id = ?", mid)],
+            }[action]
+            for sql, key in statements:
+                if key is not None:
+                    db.execute(sql, (to_iso(when), key) if sql.count("?") == 2 else (key,))
+        assert_rollups_exact(db)
+        db.execute("DELETE FROM cost_tracking")
+        db.execute("DELETE FROM memory_metrics")
+        assert db.count("cost_tracking") == 0 and not raw(db, "SELECT * FROM cost_hourly").shape[0]
+        assert not raw(db, "SELECT * FROM metric_totals").shape[0]
+
+
+def test_rollup_and_base_answers_agree(db):
+    db.sessions.create("s", user_id="u")
+    for i in range(30):
+        db.costs.record("s", MODELS[i % 3], input_tokens=i, cache_read_tokens=2 * i,
+                        created_at=dt.datetime(2026, 3, 29, tzinfo=UTC) + dt.timedelta(minutes=37 * i))
+    via_rollup = db.analytics.cost_by_model(period="hour", tz="Europe/Berlin")
+    via_rows = db.analytics.cost_by_model(period="hour", tz="Europe/Berlin", user_id="u")  # a filter: base table
+    pd.testing.assert_frame_equal(via_rollup, via_rows, rtol=1e-12)
+
+
+def test_migration_fills_rollups_on_a_filled_database(db_path):
+    with memlab.open(db_path, migrate=False) as db:
+        db.migrate(stop_before="003_analytics_rollups")
+        assert "cost_hourly" not in db.db.table_names()
+        for sid, (user, project) in SESSIONS.items():
+            db.sessions.create(sid, user_id=user, project_id=project)
+        _workload(db)
+        db.metrics.record_many([{"name": f"m{i % 3}", "value": i / 7, "unit": "ms"} for i in range(50)])
+        before = db.analytics.cost_by_model()
+    with memlab.open(db_path) as db:
+        assert "003_analytics_rollups" in db.applied_migrations()
+        assert_rollups_exact(db)
+        pd.testing.assert_frame_equal(db.analytics.cost_by_model(), before, rtol=1e-12)
+        assert db.analytics.metric_percentiles()["count"].tolist() == [17, 17, 16]

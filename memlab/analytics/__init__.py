@@ -97,13 +97,28 @@ class Analytics:
             if tb.fits(grains, zone, grain):
                 break
             grain = tb.finer(grain)
+            sql_name = sql_name.removesuffix("_rollup")  # the rollup has whole hours only
         starts = {g: tb.bucket_of(tb.grain_start(g), period, zone) for g in grains}
         rows["bucket"] = frames.utc_times(rows["grain"].map(starts)).dt.tz_convert(zone.key)
         return rows
 
+    def _has_rollups(self) -> bool:
+        """Whether the 003_analytics_rollups tables exist (a database opened without migrating may lack them)."""
+        return self.store.query_one(
+            "SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = 'cost_hourly'") is not None
+
+    def _cost_source(self, by: str, params: dict) -> str:
+        """The hourly rollup when it can answer exactly (per model, whole-hour window, no filter
+        but the model), else the cost_tracking rows."""
+        whole_hours = all(t is None or t.endswith(":00:00.000000Z") for t in (params["since"], params["until"]))
+        unfiltered = all(params.get(f) is None for f in ("user_id", "project_id", "session_id", "agent"))
+        if by == "model" and whole_hours and unfiltered and self._has_rollups():
+            return "cost_by_grain_rollup"
+        return "cost_by_grain"
+
     def _cost(self, by: str, period: str | None, zone: Any, params: dict) -> "pd.DataFrame":
         """Cost totals per [bucket and] group key: one row per group with data."""
-        rows = self._grained("cost_by_grain", {**params, "by": by}, period, zone)
+        rows = self._grained(self._cost_source(by, params), {**params, "by": by}, period, zone)
         keys = ["bucket", "key"] if period else ["key"]
         grouped = rows.groupby(keys, dropna=False, sort=True)
         totals = grouped[["requests", *TOKEN_COLUMNS, "unpriced_requests"]].sum()
@@ -237,8 +252,9 @@ class Analytics:
                            since: Any = None, until: Any = None, user_id: str | None = None,
                            project_id: str | None = None, session_id: str | None = None) -> "pd.DataFrame":
         """count, mean, min, exact percentiles (numpy's linear method), max and unit per metric
-        [per bucket] [per value of tag ``tag``, as text, in ``tag_value``]. ``unit`` is the
-        latest non-empty unit recorded for the metric in the group."""
+        [per bucket] [per value of tag ``tag``, as text, in ``tag_value``]. ``unit`` is the unit
+        of the group's most recent measurement. Without a window, filters, period or tag the
+        answer comes from the rollups and an index walk per percentile (exact, no rows read)."""
         period = tb.period_name(period)
         params, zone = self._params(since, until, tz, user_id=user_id, project_id=project_id, session_id=session_id)
         return metric_percentiles(self, params, zone, metrics=metrics, percentiles=percentiles,

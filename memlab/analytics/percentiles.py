@@ -56,12 +56,59 @@ def metric_percentiles(analytics, params: dict, zone: Any, *, metrics: Any, perc
     qs = frames.percentile_list(percentiles)
     path = tag_path(tag)
     declared = columns(qs, period, tag, zone.key)
-    sql_params = {**params, "metrics": None if names is None else json.dumps(names), "tag_path": path}
-    rows = analytics._grained("metric_values", sql_params, period, zone)
+    names_json = None if names is None else json.dumps(names)
+    unfiltered = all(params.get(f) is None for f in ("since", "until", "user_id", "project_id", "session_id"))
+    if period is None and path is None and unfiltered and analytics._has_rollups():
+        return frames.shaped(_by_index(analytics.store, names_json, qs), declared)
+    rows = analytics._grained("metric_values", {**params, "metrics": names_json, "tag_path": path}, period, zone)
     if rows.empty:
         return frames.shaped(None, declared)
     keys = ["metric_name"] + (["bucket"] if period else []) + (["tag_value"] if tag is not None else [])
     rows["value"] = rows["value"].astype(REAL)
-    out = frames.summarise(rows, keys, "value", qs)
-    out["unit"] = rows.groupby(keys, dropna=False, sort=True)["unit"].last()
-    return frames.shaped(out.reset_index(), declared)
+    if tag is not None:
+        rows["tag_value"] = rows["tag_value"].astype(TEXT)  # all-NULL would read as floats
+    out = frames.summarise(rows, keys, "value", qs).reset_index()
+    latest = rows.groupby(keys, dropna=False, sort=False).tail(1)[[*keys, "unit"]]  # rows come oldest first
+    return frames.shaped(out.merge(latest, on=keys, how="left"), declared)
+
+
+def _by_index(store, names_json: str | None, qs: tuple[float, ...]) -> "pd.DataFrame":
+    """Whole-table percentiles without reading the rows: counts and sums from metric_totals,
+    each order statistic by walking idx_memory_metrics_value from the nearer end."""
+    import pandas as pd
+
+    records = []
+    for total in store.query(read_sql("metric_totals"), {"metrics": names_json}):
+        name, n = total["metric_name"], total["measurements"]
+
+        def at(rank: int) -> tuple[float, float]:
+            """The values at ranks ``rank`` and ``rank + 1`` (the same one at the top)."""
+            if rank < n / 2:
+                found = store.execute(read_sql("metric_rank"), {"metric_name": name, "rank": rank}).fetchall()
+                values = [r[0] for r in found]
+            else:
+                found = store.execute(read_sql("metric_rank_desc"),
+                                      {"metric_name": name, "rank": max(0, n - 2 - rank)}).fetchall()
+                values = [r[0] for r in reversed(found)] if rank < n - 1 else [found[0][0]]
+            return float(values[0]), float(values[-1])
+
+        record = {"metric_name": name, "count": n, "mean": total["total"] / n,
+                  "min": at(0)[0], "max": at(n - 1)[0]}
+        for p in qs:
+            record[frames.percentile_column(p)] = linear(at, n, p)
+        unit = store.query_one(read_sql("metric_unit"), {"metric_name": name})
+        record["unit"] = unit["unit"] if unit else None
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def linear(at, n: int, p: float) -> float:
+    """numpy's default percentile: interpolate between the ranks around (n - 1) * p / 100."""
+    h = (p / 100) * (n - 1)
+    rank = min(int(h), n - 1)
+    t = h - rank
+    a, b = at(rank)
+    if t == 0:
+        return a
+    # numpy's lerp: from whichever end is nearer, so the result is exact at both ends.
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
