@@ -40,6 +40,18 @@ class Database(Store):
         self.maintenance = Maintenance(self)
         self.analytics = Analytics(self)
 
+    def search(self, query: str, **kwargs):
+        """The most relevant messages for ``query`` (bm25), as ``Hit``s; see ``memlab.search.search``."""
+        from .search import search
+
+        return search(self, query, **kwargs)
+
+    def search_frame(self, query: str, **kwargs):
+        """``search`` as a pandas DataFrame (the same columns when empty)."""
+        from .search import search_frame
+
+        return search_frame(self, query, **kwargs)
+
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their
         schema names (see ``memlab.archive``)."""

@@ -239,6 +239,15 @@ def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
+@migrations(name="002_search_index")
+def search_index(db: Database) -> None:
+    """The search index beside FTS5 (see memlab.search_index), built from the messages already stored."""
+    from . import search_index as index
+
+    run_script(db, index.SCHEMA)
+    index.build(db.conn)
+
+
 @migrations(name="003_analytics_rollups")
 def analytics_rollups(db: Database) -> None:
     """Hourly cost and per-metric totals kept by triggers, and metric values in index order

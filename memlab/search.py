@@ -1,0 +1,751 @@
+"""Full-text search over messages: any text in, the most relevant messages (bm25) out, fast.
+
+Plain mode (the default) reads the query as words: every word is quoted before it reaches
+FTS5, so no input can be an FTS5 syntax error. Advanced mode passes FTS5 syntax through
+(phrases, ``*``, OR, NOT, NEAR, column filters) after checking it, and reports a malformed
+expression as ``QuerySyntaxError``.
+
+Ranking is FTS5's bm25. A query that is a conjunction of words, phrases and prefixes (every
+plain query, most advanced ones) is planned by memlab: it scores the matches itself when they
+are few, else the candidates from ``search_index``'s per-term top lists, stopping once no
+unread candidate can beat the hits it has (see ``Plan``). Other advanced queries run as FTS5's
+own ``ORDER BY rank``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import re
+import sqlite3
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from . import search_index as index
+from . import validation as v
+from .errors import QuerySyntaxError, ValidationError
+from .messages import ROLES
+
+if TYPE_CHECKING:
+    from .store import Store
+
+MODES = ("plain", "advanced")
+MAX_WORDS = 64  # a plain query uses its first 64 distinct words (a pasted page matches nothing else anyway)
+MAX_LIMIT = 1_000
+MARK = ("**", "**")  # around matched words in snippets (Markdown bold)
+ELLIPSIS = "…"
+SNIPPET_WORDS = 16
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One message found: where it is, a snippet with the matched words marked, and its bm25 score
+    (higher is more relevant)."""
+
+    message_id: int
+    conversation_id: str
+    session_id: str
+    role: str
+    created_at: str
+    snippet: str
+    score: float
+
+
+FRAME_DTYPES = {
+    "message_id": "int64", "conversation_id": "object", "session_id": "object", "role": "object",
+    "created_at": "object", "snippet": "object", "score": "float64",
+}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Terms that must appear in this order; ``prefix``: the last one is a prefix."""
+
+    terms: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    """What FTS5 is asked (``expression``) and, when it is a conjunction memlab can evaluate
+    itself, its phrases (else None)."""
+
+    expression: str
+    phrases: tuple[Phrase, ...] | None
+
+
+@dataclass
+class Planner:
+    """Query-time thresholds (tests lower them to force the fast path on small corpora).
+
+    ``exact_limit``: at most this many matches are all scored. ``match_limit``: at most this many
+    matches of a multi-word query are read to know which listed messages hold every word. ``batch``: candidates scored per
+    round from the top lists; ``max_candidates``: rounds stop here. ``scope_limit``: a session or
+    conversation with at most this many messages is read whole. ``tail_limit``: unindexed
+    messages before search folds them into the index.
+    """
+
+    exact_limit: int = 300
+    match_limit: int = 3_000
+    batch: int = 40
+    max_candidates: int = 400
+    scope_limit: int = 2_000
+    tail_limit: int = index.TAIL_LIMIT
+
+
+@dataclass
+class Plan:
+    """How the last search was answered: ``path`` is "empty", "fts5" (ORDER BY rank), "scope"
+    (a session or conversation read whole), "matches" (every match scored) or "lists" (top
+    lists); ``exact`` whether the top hits are provably bm25's."""
+
+    path: str
+    exact: bool
+    candidates: int = 0
+
+
+@dataclass
+class Filters:
+    conversation: str | None = None
+    session: str | None = None
+    user: str | None = None
+    project: str | None = None
+    role: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+def parse(store: "Store", text: Any, mode: str = "plain") -> Query:
+    """The FTS5 expression and phrases for a query in ``mode``."""
+    if mode not in MODES:
+        raise ValidationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if not isinstance(text, str):
+        raise ValidationError(f"query must be a string, not {type(text).__name__}")
+    stemmer = index.stemmer_for(store.conn)
+    return parse_plain(stemmer, text) if mode == "plain" else parse_advanced(store, stemmer, text)
+
+
+def parse_plain(stemmer: index.Stemmer, text: str) -> Query:
+    """Words as quoted FTS5 phrases: only token characters and spaces reach FTS5."""
+    words: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for raw in text.split():
+        pieces = index.tokens(raw)
+        if not pieces:
+            continue  # punctuation, emoji, control characters: FTS5 would drop them too
+        cleaned = " ".join(pieces)
+        terms = tuple(stemmer.words(cleaned))
+        if terms and terms not in seen:
+            seen.add(terms)
+            words.append((cleaned, terms))
+            if len(words) == MAX_WORDS:
+                break
+    expression = " ".join('"' + cleaned + '"' for cleaned, _ in words)
+    return Query(expression, tuple(Phrase(terms) for _, terms in words))
+
+
+# FTS5 query syntax, token by token: a quoted string, a bareword, or one other character.
+_SYNTAX = re.compile(r'"((?:[^"]|"")*)"|([0-9A-Za-z_\x1a\u0080-\U0010ffff]+)|(\S)')
+
+
+def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
+    """FTS5 syntax, checked by FTS5 itself; a plain conjunction is also returned as phrases."""
+    text = v.text("query", text)
+    if "\x00" in text:
+        raise QuerySyntaxError("search expression contains a NUL character")
+    if not text.strip():
+        return Query("", ())
+    check(store, stemmer, text)
+    phrases: list[Phrase] = []
+    simple = True
+    for m in _SYNTAX.finditer(text):
+        quoted, bare, other = m.groups()
+        if other == "*" and phrases and m.start() > 0 and not text[m.start() - 1].isspace():
+            phrases[-1] = Phrase(phrases[-1].terms, prefix=True)
+            continue
+        if other is not None or bare in ("OR", "NOT", "NEAR"):
+            simple = False  # groups, column filters, ^, +, -, OR, NOT, NEAR: FTS5 evaluates those
+            break
+        if bare == "AND":
+            continue
+        words = stemmer.words(quoted.replace('""', '"') if quoted is not None else bare)
+        if not words:
+            simple = False
+            break
+        phrases.append(Phrase(tuple(words)))
+    return Query(text, tuple(phrases) if simple and phrases else None)
+
+
+def check(store: "Store", stemmer: index.Stemmer, text: str) -> None:
+    """Raise QuerySyntaxError saying what is wrong if FTS5 can't parse ``text``."""
+    if text.count('"') % 2:
+        raise QuerySyntaxError('search expression has an unterminated phrase: a " without its closing "')
+    stemmer.learn(())  # creates the empty check table
+    if not stemmer._ready:
+        stemmer._setup()
+    try:
+        store.conn.execute(
+            "SELECT rowid FROM temp.memlab_query_check WHERE memlab_query_check MATCH ?", (text,)
+        ).fetchall()
+    except sqlite3.OperationalError as e:
+        raise QuerySyntaxError(_explain(str(e), text)) from None
+
+
+def _explain(message: str, text: str) -> str:
+    message = message.removeprefix("fts5: ")
+    column = re.match(r"no such column: (.*)", message)
+    if column:
+        return f"search expression filters on column {column.group(1)!r}; the only column is 'content'"
+    if "syntax error" in message:
+        depth = 0
+        for ch in text:
+            depth += (ch == "(") - (ch == ")")
+            if depth < 0:
+                break
+        if depth:
+            return f"search expression has unbalanced parentheses ({message})"
+        return f"search expression is malformed: {message} (quote words that are FTS5 operators, e.g. \"OR\")"
+    if "unknown special query" in message:
+        return f"search expression is malformed: {message} (a lone '*' is not a query)"
+    return f"search expression is malformed: {message}"
+
+
+# -- searching -----------------------------------------------------------------------------
+
+
+def search(
+    store: "Store",
+    query: str,
+    *,
+    mode: str = "plain",
+    session_id: str | None = None,
+    user_id: str | None = None,
+    project_id: str | None = None,
+    conversation_id: str | None = None,
+    role: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    limit: int = 10,
+    offset: int = 0,
+    planner: Planner | None = None,
+) -> list[Hit]:
+    """The ``limit`` most relevant messages (bm25) matching ``query``, after ``offset``, within
+    the filters (``since`` inclusive, ``until`` exclusive)."""
+    return Search(store, planner or Planner()).run(
+        query, mode=mode, session_id=session_id, user_id=user_id, project_id=project_id,
+        conversation_id=conversation_id, role=role, since=since, until=until, limit=limit, offset=offset,
+    )
+
+
+def search_frame(store: "Store", query: str, **kwargs: Any):
+    """``search`` as a pandas DataFrame with the Hit columns (the same columns when empty)."""
+    import pandas as pd
+
+    hits = search(store, query, **kwargs)
+    frame = pd.DataFrame.from_records([asdict(h) for h in hits], columns=list(FRAME_DTYPES))
+    return frame.astype(FRAME_DTYPES)
+
+
+def filters(**given: Any) -> Filters:
+    """Validated filters."""
+    role = given.get("role")
+    return Filters(
+        conversation=v.optional_identifier("conversation_id", given.get("conversation_id")),
+        session=v.optional_identifier("session_id", given.get("session_id")),
+        user=v.optional_identifier("user_id", given.get("user_id")),
+        project=v.optional_identifier("project_id", given.get("project_id")),
+        role=None if role is None else v.choice("role", role, ROLES),
+        since=None if given.get("since") is None else v.timestamp("since", given["since"]),
+        until=None if given.get("until") is None else v.timestamp("until", given["until"]),
+    )
+
+
+_CANDIDATES = """
+SELECT m.id, m.content, d.sz FROM messages m
+JOIN messages_fts_docsize d ON d.id = m.id
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE m.id IN (SELECT value FROM json_each(:ids))
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+"""
+
+_SESSION_MESSAGES = """
+SELECT m.id, m.content, d.sz FROM conversations c
+JOIN messages m ON m.conversation_id = c.conversation_id
+JOIN messages_fts_docsize d ON d.id = m.id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE c.session_id = :session
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+LIMIT :cap
+"""
+
+_CONVERSATION_MESSAGES = """
+SELECT m.id, m.content, d.sz FROM messages m
+JOIN messages_fts_docsize d ON d.id = m.id
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE m.conversation_id = :conversation
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+LIMIT :cap
+"""
+
+# FTS5's own ranking, for what memlab doesn't plan (OR, NOT, NEAR, groups, deep pages).
+_RANKED = """
+SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+ORDER BY rank LIMIT :limit OFFSET :offset
+"""
+
+# Matches in the scope, newest first, unranked (cheap: no bm25).
+_MATCHES = """
+SELECT messages_fts.rowid FROM messages_fts
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+ORDER BY messages_fts.rowid DESC LIMIT :limit
+"""
+
+_SCOPED_MATCHES = """
+SELECT messages_fts.rowid FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+ORDER BY messages_fts.rowid DESC LIMIT :limit
+"""
+
+# A term's top list, best first (``depth`` -1: all of it), alone or within the filters.
+_LISTED = """
+SELECT impact, message_id FROM search_top
+WHERE term = :term AND message_id BETWEEN :low AND :high
+ORDER BY impact DESC LIMIT :depth
+"""
+
+_LISTED_IN_SCOPE = """
+SELECT t.impact, t.message_id FROM search_top t
+JOIN messages m ON m.id = t.message_id
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE t.term = :term AND t.message_id BETWEEN :low AND :high
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+ORDER BY t.impact DESC LIMIT :depth
+"""
+
+_HITS = """
+SELECT m.id, m.conversation_id, c.session_id, m.role, m.created_at, m.content FROM messages m
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE m.id IN (SELECT value FROM json_each(?))
+"""
+
+MAX_ROWID = 2**63 - 1
+
+
+class Search:
+    """One search: validates, plans, scores and shapes the hits. ``plan`` says how it went."""
+
+    def __init__(self, store: "Store", planner: Planner) -> None:
+        self.store = store
+        self.planner = planner
+        self.stemmer = index.stemmer_for(store.conn)
+        self.plan = Plan("empty", True)
+
+    def run(self, query: str, *, mode: str = "plain", limit: int = 10, offset: int = 0, **given: Any) -> list[Hit]:
+        limit, offset = v.count("limit", limit), v.count("offset", offset)
+        if limit > MAX_LIMIT:
+            raise ValidationError(f"limit must be at most {MAX_LIMIT}; got {limit}")
+        scope = filters(**given)
+        parsed = parse(self.store, query, mode)
+        if not parsed.expression or limit == 0:
+            self.plan = Plan("empty", True)
+            return []
+        self._keep_index_fresh()
+        want = limit + offset
+        settings = index.settings(self.store.conn)
+        if parsed.phrases is None or want > settings.top_k:
+            return self._fts5(parsed, scope, limit, offset)
+        scored = self._planned(parsed, scope, want, settings)
+        scored.sort(key=lambda pair: (-pair[0], -pair[1]))
+        return self._hits(scored[offset:want], parsed.phrases)
+
+    # -- keeping the index current --------------------------------------------------------
+
+    def _keep_index_fresh(self) -> None:
+        newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
+        if newest - index.watermark(self.store.conn) > self.planner.tail_limit:
+            index.refresh(self.store.conn)
+
+    # -- FTS5's own ranking ---------------------------------------------------------------
+
+    def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
+        low, high = self._rowid_range(scope)
+        params = {
+            **scope.params(), "expression": parsed.expression, "low": low, "high": high, "limit": limit,
+            "offset": offset, "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
+        }
+        try:
+            rows = self.store.conn.execute(_RANKED, params).fetchall()
+        except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
+            raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
+        self.plan = Plan("fts5", True, len(rows))
+        details = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([r[0] for r in rows]),))}
+        return [
+            Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
+            for mid, score, snippet in rows
+            for d in (details[mid],)
+        ]
+
+    # -- memlab's plan --------------------------------------------------------------------
+
+    def _planned(self, parsed: Query, scope: Filters, want: int, settings: index.Settings) -> list[tuple[float, int]]:
+        phrases = parsed.phrases or ()
+        total, avgdl = index.totals(self.store.conn)
+        scorer = Scorer(self.stemmer, phrases, self._idfs(phrases, total), avgdl)
+        if scope.session is not None or scope.conversation is not None:
+            rows = self._scope_rows(scope)
+            if rows is not None:
+                self.plan = Plan("scope", True, len(rows))
+                return scorer.all(rows)
+        low, high = self._rowid_range(scope)
+        single = len(phrases) == 1 and len(phrases[0].terms) == 1 and not phrases[0].prefix
+        if single and self._docs.get(phrases[0].terms[0], 0) > self.planner.match_limit:
+            return self._from_lists(parsed, scope, want, settings, scorer, low, high, None)
+        probe = self._matches(parsed.expression, low, high, self.planner.match_limit + 1)
+        if len(probe) <= self.planner.exact_limit:
+            self.plan = Plan("matches", True, len(probe))
+            return scorer.all(self._fetch(probe, scope))
+        every = probe if len(probe) <= self.planner.match_limit else None
+        return self._from_lists(parsed, scope, want, settings, scorer, low, high, every)
+
+    def _from_lists(self, parsed: Query, scope: Filters, want: int, settings: index.Settings, scorer: "Scorer",
+                    low: int, high: int, every: list[int] | None) -> list[tuple[float, int]]:
+        """Threshold algorithm over the per-term top lists, plus the unindexed tail.
+
+        A phrase's weight in a message is at most its rarest listed term's, and a message missing
+        from a full list weighs at most that list's least entry: so once the k-th exact score
+        beats every unread candidate's bound and that of a message in no list, the top is bm25's.
+        ``every``: all the query's matches (newest first) when there are few enough to read: then
+        only those are candidates, listed ones first.
+        """
+        mark = index.watermark(self.store.conn)
+        bounds: dict[int, float] = {}
+        excluded: set[int] | None = None  # messages outside a complete candidate set
+        unlisted = 0.0  # best bm25 a message in no list could have
+        guaranteed = True
+        for p, weight in zip(scorer.phrases, scorer.idfs):
+            depth = self.planner.max_candidates + want if len(scorer.phrases) == 1 else -1
+            entries, floor, complete, sound = self._phrase_candidates(p, scope, low, high, settings, depth)
+            guaranteed &= sound
+            if complete:
+                excluded = set(entries) if excluded is None else excluded & set(entries)
+            unlisted += weight * floor
+            for mid in set(bounds) | set(entries):
+                bounds[mid] = bounds.get(mid, 0.0) + weight * entries.get(mid, floor)
+        if excluded is not None:
+            unlisted = 0.0
+            bounds = {m: b for m, b in bounds.items() if m in excluded}
+        rest: list[int] = []  # matches in no list, newest first
+        if every is not None:
+            holding = set(every)
+            bounds = {m: b for m, b in bounds.items() if m in holding}
+            rest = [m for m in every if m not in bounds and m <= mark]
+            if not rest:
+                unlisted = 0.0
+        # The tail: messages past the watermark are in no list; score them all.
+        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2)
+        scored = scorer.all(self._fetch(tail, scope)) if tail else []
+        order = sorted((m for m in bounds if m <= mark), key=lambda m: -bounds[m])
+        if rest:
+            order += rest
+            bounds.update((m, unlisted) for m in rest)
+            unlisted = 0.0
+        read, stopped = 0, False
+        while read < len(order):
+            kth = _kth(scored, want)
+            if kth is not None and kth >= bounds[order[read]] and kth >= unlisted:
+                stopped = True
+                break
+            if read >= self.planner.max_candidates:
+                break
+            chunk = order[read:read + (self.planner.batch if read else want + 10)]
+            read += len(chunk)
+            scored.extend(scorer.all(self._fetch(chunk, scope)))
+        kth = _kth(scored, want)
+        exact = guaranteed and (stopped or read == len(order)) and (kth is not None and kth >= unlisted)
+        if kth is None and (unlisted > 0 or not guaranteed):
+            # Too few hits from the lists (a narrow scope): score the newest matches in scope too.
+            seen = {m for _, m in scored} | set(order[:read])
+            extra = [m for m in self._scoped_matches(parsed.expression, scope, low, high) if m not in seen]
+            read += len(extra)
+            scored.extend(scorer.all(self._fetch(extra, scope)))
+        self.plan = Plan("lists", exact, read + len(tail))
+        return scored
+
+    def _phrase_candidates(self, p: Phrase, scope: Filters, low: int, high: int, settings: index.Settings,
+                           depth: int) -> tuple[dict[int, float], float, bool, bool]:
+        """(message -> weight bound, bound for messages not listed, whether the listed messages
+        are all that hold the phrase, whether the bounds are sound) for one phrase."""
+        conn = self.store.conn
+        if p.prefix and len(p.terms) == 1:
+            stem = p.terms[0]
+            lists = [t for (t,) in conn.execute(
+                "SELECT term FROM search_terms WHERE term >= ? AND term < ? AND docs >= ?"
+                " ORDER BY docs DESC LIMIT 16",
+                (stem, stem + "\U0010ffff", settings.min_docs),
+            )]
+            sound = False  # a prefix's weight sums its expansions': no single list bounds it
+        else:
+            fixed = p.terms[:-1] if p.prefix else p.terms
+            counts = {t: (conn.execute("SELECT docs FROM search_terms WHERE term = ?", (t,)).fetchone() or (0,))[0]
+                      for t in fixed}
+            rarest = min(fixed, key=lambda t: counts[t])
+            if counts[rarest] < settings.min_docs:
+                # A rare term has no list: its matches are few, so read them all.
+                ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
+                top = index.K1 + 1  # the highest weight bm25 can give
+                return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4, True
+            lists, sound = [rarest], True
+        entries: dict[int, float] = {}
+        floor = 0.0
+        for term in lists:
+            size, least = conn.execute(
+                "SELECT count(*), min(impact) FROM search_top WHERE term = ?", (term,)
+            ).fetchone()
+            if size >= settings.top_k:
+                floor = max(floor, least)
+            params = {**scope.params(), "term": term, "low": low, "high": high, "depth": depth}
+            for imp, mid in conn.execute(_LISTED_IN_SCOPE if scope.any else _LISTED, params):
+                entries[mid] = max(entries.get(mid, 0.0), imp)
+        if not lists:
+            return entries, index.K1 + 1, False, False
+        return entries, floor, False, sound
+
+    def _idfs(self, phrases: Sequence[Phrase], total: int) -> list[float]:
+        """bm25's idf of each phrase from the index's document counts (a phrase: its rarest term)."""
+        conn = self.store.conn
+        self._docs: dict[str, int] = {}
+        out = []
+        for p in phrases:
+            counts = []
+            for i, term in enumerate(p.terms):
+                if p.prefix and i == len(p.terms) - 1:
+                    n = conn.execute(
+                        "SELECT coalesce(sum(docs), 0) FROM search_terms WHERE term >= ? AND term < ?",
+                        (term, term + "\U0010ffff"),
+                    ).fetchone()[0]
+                else:
+                    row = conn.execute("SELECT docs FROM search_terms WHERE term = ?", (term,)).fetchone()
+                    n = self._docs[term] = row[0] if row else 0
+                counts.append(min(n, total))
+            out.append(index.idf(min(counts) if counts else 0, total))
+        return out
+
+    def _scope_rows(self, scope: Filters) -> list[tuple[int, str, bytes]] | None:
+        """Every message of the session or conversation, if there are few enough to read whole."""
+        conn, limit = self.store.conn, self.planner.scope_limit
+        sql = _CONVERSATION_MESSAGES if scope.conversation is not None else _SESSION_MESSAGES
+        rows = conn.execute(sql, {**scope.params(), "cap": limit + 1}).fetchall()
+        return rows if len(rows) <= limit else None
+
+    def _rowid_range(self, scope: Filters) -> tuple[int, int]:
+        """Message ids that can hold the time window (from the index's day ranges)."""
+        conn = self.store.conn
+        mark = index.watermark(self.store.conn)
+        low, high = 0, MAX_ROWID
+        if scope.since is not None:
+            first = conn.execute(
+                "SELECT min(first_id) FROM search_days WHERE day >= substr(?, 1, 10)", (scope.since,)
+            ).fetchone()[0]
+            low = min(first, mark + 1) if first is not None else mark + 1
+        if scope.until is not None:
+            last = conn.execute(
+                "SELECT max(last_id) FROM search_days WHERE day <= substr(?, 1, 10)", (scope.until,)
+            ).fetchone()[0]
+            newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
+            high = max(last or 0, newest if newest > mark else 0)
+        return low, high
+
+    def _scoped_matches(self, expression: str, scope: Filters, low: int, high: int) -> list[int]:
+        """The newest matches inside every filter (unranked), up to max_candidates."""
+        rows = self.store.conn.execute(
+            _SCOPED_MATCHES,
+            {**scope.params(), "expression": expression, "low": low, "high": high,
+             "limit": self.planner.max_candidates},
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _matches(self, expression: str, low: int, high: int, cap: int) -> list[int]:
+        rows = self.store.conn.execute(
+            _MATCHES, {"expression": expression, "low": low, "high": high, "limit": cap}
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _fetch(self, ids: Sequence[int], scope: Filters) -> list[tuple[int, str, bytes]]:
+        if not ids:
+            return []
+        return self.store.conn.execute(_CANDIDATES, {**scope.params(), "ids": json.dumps(list(ids))}).fetchall()
+
+    # -- shaping the hits -----------------------------------------------------------------
+
+    def _hits(self, scored: list[tuple[float, int]], phrases: Sequence[Phrase]) -> list[Hit]:
+        rows = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([m for _, m in scored]),))}
+        out = []
+        for score, mid in scored:
+            r = rows.get(mid)
+            if r is not None:
+                out.append(Hit(mid, r[1], r[2], r[3], r[4], snippet(self.stemmer, r[5], phrases), score))
+        return out
+
+
+def _kth(scored: list[tuple[float, int]], k: int) -> float | None:
+    """The k-th best score so far, or None if there are fewer."""
+    if len(scored) < k:
+        return None
+    return heapq.nlargest(k, (s for s, _ in scored))[-1]
+
+
+class Scorer:
+    """bm25 of messages for a conjunction of phrases, computed as FTS5 does."""
+
+    def __init__(self, stemmer: index.Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float) -> None:
+        self.stemmer = stemmer
+        self.phrases = list(phrases)
+        self.idfs = idfs
+        self.avgdl = avgdl
+
+    def all(self, rows: Iterable[tuple[int, str, bytes]]) -> list[tuple[float, int]]:
+        out = []
+        for mid, content, size in rows:
+            s = self.score(content, index.varints(size)[0] if size else None)
+            if s is not None:
+                out.append((s, mid))
+        return out
+
+    def score(self, content: str, length: int | None) -> float | None:
+        """The message's bm25 (higher is better), or None if it doesn't match every phrase."""
+        terms = self.stemmer.words(content)
+        if length is None:
+            length = len(terms)
+        norm = index.K1 * (1 - index.B + (index.B * length / self.avgdl if self.avgdl else 0))
+        total = 0.0
+        for p, weight in zip(self.phrases, self.idfs):
+            tf = frequency(terms, p)
+            if not tf:
+                return None
+            total += weight * tf * (index.K1 + 1) / (tf + norm)
+        return total
+
+
+def frequency(terms: list[str], p: Phrase) -> int:
+    """How many times the phrase occurs in a message's terms."""
+    n = len(p.terms)
+    if n == 1:
+        if not p.prefix:
+            return terms.count(p.terms[0])
+        stem = p.terms[0]
+        return sum(1 for t in terms if t.startswith(stem))
+    return sum(1 for i in positions(terms, p))
+
+
+def positions(terms: list[str], p: Phrase) -> Iterable[int]:
+    """Where the phrase starts in a message's terms."""
+    n = len(p.terms)
+    first, last = p.terms[0], p.terms[-1]
+    if n == 1 and p.prefix:
+        yield from (i for i, t in enumerate(terms) if t.startswith(first))
+        return
+    i = -1
+    while True:
+        try:
+            i = terms.index(first, i + 1)  # C-speed scan to the next occurrence of the first term
+        except ValueError:
+            return
+        if i + n > len(terms):
+            return
+        if all(terms[i + j] == p.terms[j] for j in range(1, n - 1)) and (
+            n == 1 or (terms[i + n - 1].startswith(last) if p.prefix else terms[i + n - 1] == last)
+        ):
+            yield i
+
+
+def snippet(stemmer: index.Stemmer, content: str, phrases: Sequence[Phrase], words: int = SNIPPET_WORDS) -> str:
+    """About ``words`` words around the densest matches, matched words marked."""
+    terms = stemmer.words(content)
+    if not terms:
+        return content[:200]
+    hit: dict[int, int] = {}  # term position -> which phrase
+    for k, p in enumerate(phrases):
+        for i in positions(terms, p):
+            for j in range(len(p.terms)):
+                hit.setdefault(i + j, k)
+    start = 0
+    if len(terms) > words and hit:
+        # Windows starting a little before each match: the one holding the most phrases wins.
+        best = (-1, -1)
+        for i in sorted(hit)[:32]:
+            first = max(0, min(i - 3, len(terms) - words))
+            inside = [hit[j] for j in range(first, first + words) if j in hit]
+            key = (len(set(inside)), len(inside))
+            if key > best:
+                best, start = key, first
+    end = min(len(terms), start + words)
+    # Character spans of the window's terms (a word FTS5 splits in two gives two terms).
+    flat = [(a, b) for a, b, ts in itertools.islice(stemmer.spans(content), end) for _ in ts][start:end]
+    out = [ELLIPSIS] if start > 0 else []
+    cursor = flat[0][0]
+    for j, (s, e) in enumerate(flat, start):
+        if j in hit:
+            out.append(content[cursor:s] + MARK[0] + content[s:e] + MARK[1])
+        else:
+            out.append(content[cursor:e])
+        cursor = e
+    return "".join(out) + (ELLIPSIS if end < len(terms) else "")

@@ -1,0 +1,386 @@
+"""The search index beside FTS5: per-term document counts and each common term's top messages.
+
+FTS5's ``ORDER BY rank`` scores every match, and its ``bm25()`` counts every match of every
+phrase once per statement: a very common word costs hundreds of milliseconds at a million
+messages. memlab keeps, for each term in at least ``min_docs`` messages, the ``top_k`` messages
+where it weighs most (bm25's per-term part), plus every term's document count and the id range
+of each day. Search reads candidates from these lists and scores them with bm25 exactly as FTS5
+does, in Python. Messages newer than the index's watermark are read from FTS5 directly and
+folded in once there are ``tail_limit`` of them.
+
+Words are turned into terms by FTS5 itself (a temporary FTS5 table with the same tokenizer),
+remembered per connection, so memlab's terms are always FTS5's terms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import math
+import re
+import sqlite3
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+# bm25 as FTS5 computes it (fts5_aux.c): k1 = 1.2, b = 0.75, idf floored at 1e-6.
+K1 = 1.2
+B = 0.75
+MIN_IDF = 1e-6
+
+TOP_K = 500  # messages kept per common term
+MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
+TAIL_LIMIT = 1_000  # messages past the watermark before they are folded into the index
+
+# FTS5's unicode61 token characters: letters, numbers and private-use characters.
+TOKEN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
+ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")  # the same for ASCII text
+# ASCII bytes that separate words, as spaces: translate + split is 5x faster than the regex.
+_ASCII_SPACES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a text as FTS5's unicode61 splits them (before folding and stemming)."""
+    return (ASCII_TOKEN if text.isascii() else TOKEN).findall(text)
+
+SCHEMA = """
+CREATE TABLE search_terms (
+    term TEXT PRIMARY KEY,
+    docs INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE search_top (
+    term       TEXT NOT NULL,
+    impact     REAL NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (term, impact, message_id)
+) WITHOUT ROWID;
+CREATE TABLE search_days (
+    day      TEXT PRIMARY KEY,
+    first_id INTEGER NOT NULL,
+    last_id  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE search_state (
+    key   TEXT PRIMARY KEY,
+    value
+) WITHOUT ROWID;
+"""
+
+
+def varints(blob: bytes) -> list[int]:
+    """SQLite's big-endian varints, as FTS5 writes document sizes and totals."""
+    out, i, n = [], 0, len(blob)
+    while i < n:
+        value = 0
+        for j in range(9):
+            byte = blob[i]
+            i += 1
+            if j == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def totals(conn: sqlite3.Connection) -> tuple[int, float]:
+    """(messages indexed, average tokens per message) from FTS5's own totals record."""
+    row = conn.execute("SELECT block FROM messages_fts_data WHERE id = 1").fetchone()
+    if row is None or not row[0]:
+        return 0, 0.0
+    values = varints(row[0])
+    count, tokens = values[0], sum(values[1:])
+    return count, (tokens / count if count else 0.0)
+
+
+def idf(docs: int, total: int) -> float:
+    value = math.log((total - docs + 0.5) / (docs + 0.5)) if total else 0.0
+    return value if value > 0 else MIN_IDF
+
+
+def impact(tf: float, length: int, avgdl: float) -> float:
+    """bm25's per-term weight of a message, without the idf factor."""
+    norm = 1 - B + (B * length / avgdl if avgdl else 0)
+    return tf * (K1 + 1) / (tf + K1 * norm)
+
+
+class Stemmer:
+    """Words to FTS5 terms through a temporary FTS5 table with the index's tokenizer, memoised."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.terms: dict[str, tuple[str, ...]] = {}
+        self.single: dict[str, str] = {}  # words that are exactly one term (nearly all)
+        self.single_ascii: dict[bytes, str] = {}  # the same, for ASCII words as bytes
+        self._ready = False
+
+    def _setup(self) -> None:
+        conn = self.conn
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_words USING fts5(word, tokenize='porter unicode61')"
+        )
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_words_vocab USING fts5vocab(temp, memlab_words, instance)"
+        )
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_query_check USING fts5(content, tokenize='porter unicode61')"
+        )
+        self._ready = True
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Ask FTS5 for the terms of the words not seen before (one round trip for all)."""
+        new = [w for w in set(words) if w not in self.terms]
+        if not new:
+            return
+        if not self._ready:
+            self._setup()
+        conn = self.conn
+        for start in range(0, len(new), 5_000):
+            chunk = new[start:start + 5_000]
+            got: dict[int, list[tuple[int, str]]] = {}
+            # A savepoint touching only the temp schema: no lock on the database file.
+            conn.execute("SAVEPOINT memlab_words")
+            try:
+                conn.executemany("INSERT INTO temp.memlab_words (rowid, word) VALUES (?, ?)", enumerate(chunk, 1))
+                for term, doc, offset in conn.execute("SELECT term, doc, offset FROM temp.memlab_words_vocab"):
+                    got.setdefault(doc, []).append((offset, term))
+                conn.execute("DELETE FROM temp.memlab_words")
+            finally:
+                conn.execute("RELEASE memlab_words")
+            for i, word in enumerate(chunk, 1):
+                terms = self.terms[word] = tuple(t for _, t in sorted(got.get(i, ())))
+                if len(terms) == 1:
+                    self.single[word] = terms[0]
+                    if word.isascii():
+                        self.single_ascii[word.encode()] = terms[0]
+
+    def words(self, text: str) -> list[str]:
+        """The terms of a text, in order."""
+        if text.isascii():
+            raw = text.encode().translate(_ASCII_SPACES).split()
+            try:
+                return list(map(self.single_ascii.__getitem__, raw))
+            except KeyError:
+                pass
+        found = tokens(text)
+        try:
+            return list(map(self.single.__getitem__, found))
+        except KeyError:
+            pass
+        self.learn(found)
+        terms = self.terms
+        out: list[str] = []
+        for w in found:
+            out.extend(terms[w])
+        return out
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, terms) of each word of a text: for snippets."""
+        for m in (ASCII_TOKEN if text.isascii() else TOKEN).finditer(text):
+            word = m.group()
+            if word not in self.terms:
+                self.learn((word,))
+            yield m.start(), m.end(), self.terms[word]
+
+
+@dataclass
+class Settings:
+    """How the index is built: kept in search_state so later refreshes build alike."""
+
+    top_k: int = TOP_K
+    min_docs: int = MIN_DOCS
+
+
+def state(conn: sqlite3.Connection) -> dict:
+    return {k: v for k, v in conn.execute("SELECT key, value FROM search_state")}
+
+
+def settings(conn: sqlite3.Connection) -> Settings:
+    s = state(conn)
+    return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)))
+
+
+def watermark(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM search_state WHERE key = 'watermark'").fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextlib.contextmanager
+def _writing(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction (taking the lock up front), or a savepoint inside the caller's."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT memlab_search_index")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO memlab_search_index")
+            conn.execute("RELEASE memlab_search_index")
+            raise
+        conn.execute("RELEASE memlab_search_index")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes]]:
+    yield from conn.execute(
+        "SELECT m.id, m.content, m.created_at, d.sz FROM messages m"
+        " JOIN messages_fts_docsize d ON d.id = m.id WHERE m.id > ? ORDER BY m.id",
+        (after,),
+    )
+
+
+def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes]],
+             chunk: int = 2_000) -> Iterator[tuple[int, str, str, bytes]]:
+    """The rows again, with the words of each chunk of them stemmed in one round trip."""
+    while True:
+        batch = [row for _, row in zip(range(chunk), rows)]
+        if not batch:
+            return
+        stemmer.learn(w for row in batch for w in tokens(row[1]))
+        yield from batch
+
+
+def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int | None = None,
+          progress: bool | None = False) -> int:
+    """Rebuild the index from every message (one pass); return how many messages it read.
+
+    Runs in the caller's transaction (the migration's) or its own.
+    """
+    current = settings(conn)
+    chosen = Settings(top_k if top_k is not None else current.top_k,
+                      min_docs if min_docs is not None else current.min_docs)
+    with _writing(conn):
+        for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
+                          "DELETE FROM search_state"):
+            conn.execute(statement)
+        conn.executemany(
+            "INSERT INTO search_state (key, value) VALUES (?, ?)",
+            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0)],
+        )
+        return _fold(conn, 0, chosen, progress=progress)
+
+
+def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
+    """Fold messages added since the last build or refresh into the index; return how many."""
+    with _writing(conn):
+        return _fold(conn, watermark(conn), settings(conn), progress=progress)
+
+
+def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None) -> int:
+    """Read messages past ``after``: update counts, day ranges and the top lists."""
+    from tqdm.auto import tqdm
+
+    stemmer = stemmer_for(conn)
+    total, avgdl = totals(conn)
+    counts: Counter[str] = Counter()
+    heaps: dict[str, list[tuple[float, int]]] = {}
+    days: dict[str, list[int]] = {}
+    last = after
+    pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
+    bar = tqdm(total=pending, unit="msg", desc="search index", disable=None if progress is None else not progress)
+    seen = 0
+    for mid, content, created_at, size in _learned(stemmer, _messages_after(conn, after)):
+        terms = Counter(stemmer.words(content))
+        length = varints(size)[0] if size else sum(terms.values())
+        counts.update(terms.keys())
+        norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
+        for term, tf in terms.items():
+            weight = tf * (K1 + 1) / (tf + norm)
+            heap = heaps.get(term)
+            if heap is None:
+                heaps[term] = [(weight, mid)]
+            elif len(heap) < chosen.top_k:
+                heapq.heappush(heap, (weight, mid))
+            elif weight > heap[0][0]:
+                heapq.heapreplace(heap, (weight, mid))
+        day = created_at[:10]
+        span = days.get(day)
+        if span is None:
+            days[day] = [mid, mid]
+        else:
+            span[0] = min(span[0], mid)
+            span[1] = max(span[1], mid)
+        last = mid
+        seen += 1
+        if seen % 2_000 == 0:
+            bar.update(2_000)
+    bar.update(seen % 2_000)
+    bar.close()
+    if not seen:
+        return 0
+    conn.executemany(
+        "INSERT INTO search_terms (term, docs) VALUES (?, ?)"
+        " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+        counts.items(),
+    )
+    conn.executemany(
+        "INSERT INTO search_days (day, first_id, last_id) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE"
+        " SET first_id = min(first_id, excluded.first_id), last_id = max(last_id, excluded.last_id)",
+        [(d, lo, hi) for d, (lo, hi) in days.items()],
+    )
+    docs = dict(conn.execute("SELECT term, docs FROM search_terms WHERE docs >= ?", (chosen.min_docs,)).fetchall())
+    listed = {t for (t,) in conn.execute("SELECT DISTINCT term FROM search_top")} if after else set()
+    for term, df in docs.items():
+        if term not in listed and after:
+            # Newly common: its list needs every message, not only the new ones.
+            heaps[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl)
+        heap = heaps.get(term)
+        if heap:
+            conn.executemany(
+                "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
+                [(term, w, m) for w, m in heap],
+            )
+            if after:
+                conn.execute(
+                    "DELETE FROM search_top WHERE term = ? AND (impact, message_id) < ("
+                    " SELECT impact, message_id FROM search_top WHERE term = ?"
+                    " ORDER BY impact DESC, message_id DESC LIMIT 1 OFFSET ?)",
+                    (term, term, chosen.top_k - 1),
+                )
+    conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
+    return seen
+
+
+def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int, avgdl: float) -> list[tuple[float, int]]:
+    """The top messages of one term over the whole table (a term that just became common)."""
+    expression = '"' + term + '"'
+    ids = [r[0] for r in conn.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (expression,))]
+    scored = []
+    for mid, content, size in fetch(conn, ids):
+        length = varints(size)[0]
+        tf = stemmer.words(content).count(term)
+        if tf:
+            scored.append((impact(tf, length, avgdl), mid))
+    return heapq.nlargest(top_k, scored)
+
+
+def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:
+    """(id, content, FTS5 size record) of these messages."""
+    if not ids:
+        return []
+    return conn.execute(
+        "SELECT m.id, m.content, d.sz FROM messages m JOIN messages_fts_docsize d ON d.id = m.id"
+        " WHERE m.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    ).fetchall()
+
+
+_STEMMERS: "weakref.WeakKeyDictionary[sqlite3.Connection, Stemmer]" = weakref.WeakKeyDictionary()
+
+
+def stemmer_for(conn: sqlite3.Connection) -> Stemmer:
+    """The connection's stemmer: its memo lives as long as the connection."""
+    stemmer = _STEMMERS.get(conn)
+    if stemmer is None:
+        stemmer = _STEMMERS[conn] = Stemmer(conn)
+    return stemmer
