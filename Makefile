@@ -16,8 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/memlab init
-	$(BIN)/memlab stats
+	$(BIN)/memlab demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -27,3 +27,39 @@ def generate(db_path: str, messages: int, days: int, seed: int, users: int | Non
     click.echo(f"generated {counts['messages']:,} messages (seed {seed}, {days} days)")
     for table, n in counts.items():
         click.echo(f"  {table:<20}{n:>12,}")
+
+
+@cli.command()
+@db_option
+@click.option("--report", default="memlab-report.html", show_default=True,
+              type=click.Path(dir_okay=False), help="Where to write the HTML dashboard.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def demo(db_path: str, report: str, quiet: bool) -> None:
+    """The main job: a demo database, the dashboard run on it, and an HTML report.
+
+    An empty or new database is filled with the seeded demo history (a month of a small team's
+    agent work); one that already has data is used as it is, so running twice reuses the
+    first run's data and --db/$MEMLAB_DB pointed at your own database reports on yours.
+    Delete the file to start over.
+    """
+    from pathlib import Path
+
+    from .. import demo as show
+
+    with open_db(db_path) as db:
+        generated = show.ensure_demo(db, progress=False if quiet else None)
+        figures = show.summary(db)
+    click.echo(f"{'generated' if generated else 'using'} {Path(db_path).name}: "
+               f"{figures['messages']:,} messages in {figures['sessions']:,} sessions "
+               f"of {figures['users']:,} users, {figures['first'][:10]} to {figures['last'][:10]}")
+    click.echo("running the dashboard notebook ...")
+    target = show.render_dashboard(db_path, report)
+    click.echo(f"model calls      {figures['calls']:,} costing ${figures['cost_usd']:,.2f}"
+               + (f" ({figures['unpriced_calls']:,} unpriced)" if figures["unpriced_calls"] else ""))
+    for row in figures["top_models"]:
+        cost = "unpriced" if row["cost_usd"] is None else f"${row['cost_usd']:,.2f}"
+        click.echo(f"  {row['model']:<22}{row['calls']:>8,} calls  {cost:>12}")
+    if figures["interactions"]:
+        click.echo(f"agent success    {figures['success_rate']:.1%} of {figures['interactions']:,} interactions")
+    click.echo(f"database         {Path(db_path).resolve()}")
+    click.echo(f"report           {target.resolve()}")

@@ -1,0 +1,123 @@
+"""The demo: a generated database, the dashboard notebook run against it, a standalone HTML report.
+
+``memlab demo`` and the dashboard notebook share these functions, so the notebook stays thin
+and the command and the notebook show the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .migrations import TABLES
+
+if TYPE_CHECKING:
+    from .database import Database
+
+# The demo history: a month of a small team's agent work, generated in a few seconds.
+DEMO_MESSAGES = 5_000
+DEMO_DAYS = 30
+DEMO_SEED = 0
+
+REPORT_NAME = "memlab-report.html"
+
+
+def is_empty(db: "Database") -> bool:
+    """True when no memlab table has a row (a new file, or one only ``memlab init`` touched)."""
+    return not any(db.count(table) for table in TABLES)
+
+
+def ensure_demo(db: "Database", *, progress: bool | None = None) -> bool:
+    """Fill an empty database with the demo history; leave one that has data as it is.
+
+    Returns True when it generated. Running twice therefore reuses the first run's data, and
+    pointing it at your own database reports on your data.
+    """
+    if not is_empty(db):
+        return False
+    from .synth import generate
+
+    generate(db, messages=DEMO_MESSAGES, days=DEMO_DAYS, seed=DEMO_SEED, progress=progress)
+    return True
+
+
+_FRESH: dict[str, Path] = {}
+
+
+def dashboard_database() -> "Database":
+    """The database the dashboard reads: ``$MEMLAB_DB`` if set, else a freshly generated demo
+    database in a temporary folder (made once per process)."""
+    import memlab
+
+    path = os.environ.get("MEMLAB_DB")
+    if path:
+        return memlab.open(path)
+    if "path" not in _FRESH:
+        folder = Path(tempfile.mkdtemp(prefix="memlab-demo-"))
+        _FRESH["path"] = folder / "demo.db"
+        with memlab.open(_FRESH["path"]) as db:
+            ensure_demo(db, progress=False)
+    return memlab.open(_FRESH["path"])
+
+
+def notebook_path(name: str = "dashboard") -> Path:
+    """Where the shipped notebook ``<name>.ipynb`` is (``notebooks/`` in the checkout, installed
+    as ``memlab.notebooks``)."""
+    from importlib import resources
+
+    path = Path(str(resources.files("memlab.notebooks").joinpath(f"{name}.ipynb")))
+    if not path.is_file():
+        raise FileNotFoundError(f"memlab ships no notebook named {name!r}")
+    return path
+
+
+def render_dashboard(db_path: str | os.PathLike[str], report: str | os.PathLike[str], *, timeout: int = 600) -> Path:
+    """Run the dashboard notebook against ``db_path`` and write it, outputs included, as one
+    standalone HTML file (plots embedded) at ``report``."""
+    import nbformat
+    from jupyter_client import KernelManager
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(notebook_path("dashboard"), as_version=4)
+    env = {**os.environ, "MEMLAB_DB": str(Path(db_path).resolve())}
+    with tempfile.TemporaryDirectory(prefix="memlab-run-") as workdir:
+        # IPC sockets in a private temporary folder: no TCP port, no "unencrypted" warning.
+        manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(workdir) / "kernel"))
+        client = NotebookClient(notebook, km=manager, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": workdir}})
+        try:
+            client.execute(env=env)
+        finally:
+            if manager.has_kernel:
+                manager.shutdown_kernel()
+    html, _ = HTMLExporter().from_notebook_node(notebook)
+    target = Path(report)
+    target.write_text(html, encoding="utf-8")
+    return target
+
+
+def summary(db: "Database") -> dict:
+    """The few figures ``memlab demo`` prints: activity, spend and the costliest models."""
+    activity = db.query_one(
+        "SELECT (SELECT COUNT(*) FROM sessions) AS sessions,"
+        " (SELECT COUNT(DISTINCT user_id) FROM sessions) AS users,"
+        " (SELECT COUNT(*) FROM conversations) AS conversations,"
+        " (SELECT COUNT(*) FROM messages) AS messages,"
+        " (SELECT MIN(created_at) FROM sessions) AS first,"
+        " (SELECT MAX(last_active_at) FROM sessions) AS last"
+    )
+    spend = db.query_one(
+        "SELECT COUNT(*) AS calls, COALESCE(SUM(cost_usd), 0) AS cost_usd,"
+        " SUM(cost_usd IS NULL) AS unpriced_calls FROM cost_tracking"
+    )
+    models = db.query(
+        "SELECT model, COUNT(*) AS calls, SUM(cost_usd) AS cost_usd FROM cost_tracking"
+        " GROUP BY model ORDER BY SUM(cost_usd) IS NULL, SUM(cost_usd) DESC, model LIMIT 3"
+    )
+    agents = db.query_one(
+        "SELECT COUNT(*) AS interactions, AVG(status = 'success') AS success_rate FROM agent_interactions"
+    )
+    return {**activity, **spend, "top_models": models, **agents}
