@@ -215,6 +215,8 @@ def _explain(message: str, text: str) -> str:
                 break
         if depth:
             return f"search expression has unbalanced parentheses ({message})"
+        if message == 'syntax error near ""':
+            return "search expression ends too early: an operator (AND, OR, NOT, NEAR) needs a term after it"
         return f"search expression is malformed: {message} (quote words that are FTS5 operators, e.g. \"OR\")"
     if "unknown special query" in message:
         return f"search expression is malformed: {message} (a lone '*' is not a query)"
@@ -380,6 +382,8 @@ WHERE t.term = :term AND t.message_id BETWEEN :low AND :high
   AND (:until IS NULL OR m.created_at < :until)
 ORDER BY t.impact DESC LIMIT :depth
 """
+
+_TAIL_COUNT = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ? AND rowid > ?"
 
 _HITS = """
 SELECT m.id, m.conversation_id, c.session_id, m.role, m.created_at, m.content FROM messages m
@@ -570,21 +574,29 @@ class Search:
         return entries, floor, False, sound
 
     def _idfs(self, phrases: Sequence[Phrase], total: int) -> list[float]:
-        """bm25's idf of each phrase from the index's document counts (a phrase: its rarest term)."""
+        """bm25's idf of each phrase from the index's document counts plus the unindexed tail's
+        (a phrase: its rarest term's count)."""
         conn = self.store.conn
+        mark = index.watermark(conn)
+        tail = (conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0) > mark
         self._docs: dict[str, int] = {}
         out = []
         for p in phrases:
             counts = []
             for i, term in enumerate(p.terms):
-                if p.prefix and i == len(p.terms) - 1:
+                prefix = p.prefix and i == len(p.terms) - 1
+                if prefix:
                     n = conn.execute(
                         "SELECT coalesce(sum(docs), 0) FROM search_terms WHERE term >= ? AND term < ?",
                         (term, term + "\U0010ffff"),
                     ).fetchone()[0]
                 else:
                     row = conn.execute("SELECT docs FROM search_terms WHERE term = ?", (term,)).fetchone()
-                    n = self._docs[term] = row[0] if row else 0
+                    n = row[0] if row else 0
+                if tail:
+                    n += conn.execute(_TAIL_COUNT, ('"' + term + '"' + ("*" if prefix else ""), mark)).fetchone()[0]
+                if not prefix:
+                    self._docs[term] = n
                 counts.append(min(n, total))
             out.append(index.idf(min(counts) if counts else 0, total))
         return out

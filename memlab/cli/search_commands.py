@@ -1,0 +1,44 @@
+"""``memlab search``: the most relevant messages for a query, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import cli, db_option, open_db
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--session", "session_id", help="Only this session's messages.")
+@click.option("--user", "user_id", help="Only this user's sessions.")
+@click.option("--project", "project_id", help="Only this project's sessions.")
+@click.option("--conversation", "conversation_id", help="Only this conversation.")
+@click.option("--role", type=click.Choice(["user", "assistant", "system", "tool"]), help="Only this role.")
+@click.option("--since", metavar="DATE", help="Messages at or after this ISO-8601 time.")
+@click.option("--until", metavar="DATE", help="Messages before this ISO-8601 time.")
+@click.option("--limit", type=int, default=10, show_default=True, help="How many hits.")
+@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many hits first.")
+@click.option("--advanced", is_flag=True, help="Read QUERY as FTS5 syntax (phrases, prefix*, OR, NOT, NEAR).")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+def search(query: str, db_path: str, advanced: bool, as_json: bool, **filters) -> None:
+    """Search messages for QUERY, most relevant first (bm25).
+
+    QUERY is read as plain words unless --advanced: any text is fine.
+    """
+    from dataclasses import asdict
+
+    with open_db(db_path) as db:
+        hits = db.search(query, mode="advanced" if advanced else "plain", **filters)
+    if as_json:
+        click.echo(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("no matches")
+        return
+    for h in hits:
+        click.echo(f"#{h.message_id}  {h.created_at[:16].replace('T', ' ')}  {h.role:<9}  "
+                   f"score {h.score:.3f}  session {h.session_id}  conversation {h.conversation_id}")
+        click.echo("    " + " ".join(h.snippet.split()))
