@@ -132,18 +132,27 @@ class Analytics:
                       model: str | None = None, agent: str | None = None) -> "pd.DataFrame":
         """Requests, tokens, priced cost, unpriced requests and share of priced cost per model
         [and per period]; ``share`` is of the total priced cost in the same bucket (or overall)."""
-        period = tb.period_name(period)
-        params, zone = self._params(since, until, tz, user_id=user_id, project_id=project_id,
-                                    session_id=session_id, model=model, agent=agent)
-        totals = self._cost("model", period, zone, params).rename(columns={"key": "model"})
-        columns = _with_bucket(COST_BY_MODEL, period, zone, "model")
-        if totals.empty:
-            return frames.shaped(None, columns)
-        whole = totals.groupby("bucket")["cost_usd"] if period else totals["cost_usd"]
-        denominator = whole.transform(lambda s: s.sum(min_count=1)) if period else totals["cost_usd"].sum(min_count=1)
-        totals["share"] = totals["cost_usd"] / denominator
-        totals = totals.sort_values(["bucket", "model"] if period else ["model"])
+        totals, columns = self._per_model(COST_BY_MODEL, period, tz, since, until, user_id=user_id,
+                                          project_id=project_id, session_id=session_id, model=model, agent=agent)
+        if totals is not None:
+            if "bucket" in totals:
+                whole = totals.groupby("bucket")["cost_usd"].transform(lambda s: s.sum(min_count=1))
+            else:
+                whole = totals["cost_usd"].sum(min_count=1)
+            totals["share"] = totals["cost_usd"] / whole
         return frames.shaped(totals, columns)
+
+    def _per_model(self, declared: dict, period: Any, tz: Any, since: Any, until: Any,
+                   **filters: Any) -> tuple["pd.DataFrame | None", dict]:
+        """Cost totals per model [and bucket], sorted (None when there are none), and the
+        ``declared`` columns with the bucket column when a period is asked for."""
+        period = tb.period_name(period)
+        params, zone = self._params(since, until, tz, **filters)
+        totals = self._cost("model", period, zone, params).rename(columns={"key": "model"})
+        columns = _with_bucket(declared, period, zone, "model")
+        if totals.empty:
+            return None, columns
+        return totals.sort_values(["bucket", "model"] if period else ["model"]).reset_index(drop=True), columns
 
     def cost_over_time(self, *, period: str = "day", by: str = "model", tz: str = "UTC", since: Any = None,
                        until: Any = None, user_id: str | None = None, project_id: str | None = None,
@@ -181,12 +190,9 @@ class Analytics:
         tier; NA for models the price table doesn't know) per model [and period]."""
         from ..prices import price_for
 
-        period = tb.period_name(period)
-        params, zone = self._params(since, until, tz, user_id=user_id, project_id=project_id,
-                                    session_id=session_id, model=model, agent=agent)
-        totals = self._cost("model", period, zone, params).rename(columns={"key": "model"})
-        columns = _with_bucket(CACHE, period, zone, "model")
-        if totals.empty:
+        totals, columns = self._per_model(CACHE, period, tz, since, until, user_id=user_id, project_id=project_id,
+                                          session_id=session_id, model=model, agent=agent)
+        if totals is None:
             return frames.shaped(None, columns)
         prompt = totals["input_tokens"] + totals["cache_read_tokens"] + totals["cache_write_tokens"]
         totals["hit_ratio"] = (totals["cache_read_tokens"] / prompt.where(prompt > 0)).astype(REAL)
@@ -195,7 +201,6 @@ class Analytics:
             for m in totals["model"].unique()
         }
         totals["savings_usd"] = totals["cache_read_tokens"] * totals["model"].map(saving_per_token).astype(REAL)
-        totals = totals.sort_values(["bucket", "model"] if period else ["model"])
         return frames.shaped(totals, columns)
 
     # -- sessions ------------------------------------------------------------------------------
