@@ -157,6 +157,17 @@ class Stemmer:
                     if word.isascii():
                         self.single_ascii[word.encode()] = terms[0]
 
+    def learn_texts(self, texts: Iterable[str]) -> None:
+        """Learn every word of these texts not seen before."""
+        known = self.single_ascii
+        new: set[str] = set()
+        for text in texts:
+            if text.isascii():
+                new.update(w.decode() for w in text.encode().translate(_ASCII_SPACES).split() if w not in known)
+            else:
+                new.update(tokens(text))
+        self.learn(new)
+
     def words(self, text: str) -> list[str]:
         """The terms of a text, in order."""
         if text.isascii():
@@ -245,7 +256,7 @@ def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes]],
         batch = [row for _, row in zip(range(chunk), rows)]
         if not batch:
             return
-        stemmer.learn(w for row in batch for w in tokens(row[1]))
+        stemmer.learn_texts(row[1] for row in batch)
         yield from batch
 
 
@@ -282,7 +293,11 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     stemmer = stemmer_for(conn)
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
-    heaps: dict[str, list[tuple[float, int]]] = {}
+    # Each term's best (weight, id) so far: appended while above the term's bar, cut back to
+    # top_k (raising the bar) when twice as long. Cheaper than a heap push per posting.
+    best: dict[str, list[tuple[float, int]]] = {}
+    bars: dict[str, float] = {}
+    top_k, twice, scale = chosen.top_k, 2 * chosen.top_k, K1 + 1
     days: dict[str, list[int]] = {}
     last = after
     pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
@@ -294,14 +309,17 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         counts.update(terms.keys())
         norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
         for term, tf in terms.items():
-            weight = tf * (K1 + 1) / (tf + norm)
-            heap = heaps.get(term)
-            if heap is None:
-                heaps[term] = [(weight, mid)]
-            elif len(heap) < chosen.top_k:
-                heapq.heappush(heap, (weight, mid))
-            elif weight > heap[0][0]:
-                heapq.heapreplace(heap, (weight, mid))
+            weight = tf * scale / (tf + norm)
+            if weight > bars.get(term, -1.0):
+                kept = best.get(term)
+                if kept is None:
+                    best[term] = [(weight, mid)]
+                else:
+                    kept.append((weight, mid))
+                    if len(kept) >= twice:
+                        kept.sort(reverse=True)
+                        del kept[top_k:]
+                        bars[term] = kept[-1][0]
         day = created_at[:10]
         span = days.get(day)
         if span is None:
@@ -332,12 +350,12 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     for term, df in docs.items():
         if term not in listed and after:
             # Newly common: its list needs every message, not only the new ones.
-            heaps[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl)
-        heap = heaps.get(term)
-        if heap:
+            best[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl)
+        kept = best.get(term)
+        if kept:
             conn.executemany(
                 "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
-                [(term, w, m) for w, m in heap],
+                [(term, w, m) for w, m in heapq.nlargest(top_k, kept)],
             )
             if after:
                 conn.execute(
