@@ -84,8 +84,15 @@ def _rounds(messages: int) -> int:
 def run(db_path: Path, messages: int = 1_000) -> list[Row]:
     """Each analytics query and its naive raw baseline, alternating, on the database at ``db_path``."""
     db = memlab.open(db_path)  # applies migrations (rollups) before anything is timed
+    try:
+        return compare(db, db_path, _rounds(messages))
+    finally:
+        db.close()
+
+
+def compare(db: "memlab.Database", db_path: Path, rounds: int) -> list[Row]:
+    """The rows of ``run`` for an open database and a raw connection to the same file."""
     raw = _raw_connect(db_path)
-    rounds = _rounds(messages)
     a = db.analytics
     counts = {t: raw.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("cost_tracking", "memory_metrics")}
     size = f"{counts['cost_tracking']:,} cost rows, {counts['memory_metrics']:,} metric rows"
@@ -120,7 +127,6 @@ def run(db_path: Path, messages: int = 1_000) -> list[Row]:
             ))
     finally:
         raw.close()
-        db.close()
     return rows
 
 
