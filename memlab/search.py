@@ -424,9 +424,12 @@ class Search:
     # -- keeping the index current --------------------------------------------------------
 
     def _keep_index_fresh(self) -> None:
-        newest = self.store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
-        if newest - index.watermark(self.store.conn) > self.planner.tail_limit:
-            index.refresh(self.store.conn)
+        conn = self.store.conn
+        self.newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
+        self.mark = index.watermark(conn)
+        if self.newest - self.mark > self.planner.tail_limit:
+            index.refresh(conn)
+            self.mark = index.watermark(conn)
 
     # -- FTS5's own ranking ---------------------------------------------------------------
 
@@ -460,8 +463,10 @@ class Search:
                 self.plan = Plan("scope", True, len(rows))
                 return scorer.all(rows)
         low, high = self._rowid_range(scope)
-        single = len(phrases) == 1 and len(phrases[0].terms) == 1 and not phrases[0].prefix
-        if single and self._docs.get(phrases[0].terms[0], 0) > self.planner.match_limit:
+        # One word or phrase of common words: its matches are many, so go straight to the lists
+        # (a phrase weighs at most what its rarest word does there).
+        single = len(phrases) == 1 and not phrases[0].prefix
+        if single and min(self._docs.get(t, 0) for t in phrases[0].terms) > self.planner.match_limit:
             return self._from_lists(parsed, scope, want, settings, scorer, low, high, None)
         probe = self._matches(parsed.expression, low, high, self.planner.match_limit + 1)
         if len(probe) <= self.planner.exact_limit:
@@ -480,7 +485,7 @@ class Search:
         ``every``: all the query's matches (newest first) when there are few enough to read: then
         only those are candidates, listed ones first.
         """
-        mark = index.watermark(self.store.conn)
+        mark = self.mark
         bounds: dict[int, float] = {}
         excluded: set[int] | None = None  # messages outside a complete candidate set
         unlisted = 0.0  # best bm25 a message in no list could have
@@ -577,8 +582,8 @@ class Search:
         """bm25's idf of each phrase from the index's document counts plus the unindexed tail's
         (a phrase: its rarest term's count)."""
         conn = self.store.conn
-        mark = index.watermark(conn)
-        tail = (conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0) > mark
+        mark = self.mark
+        tail = self.newest > mark
         self._docs: dict[str, int] = {}
         out = []
         for p in phrases:
@@ -611,7 +616,7 @@ class Search:
     def _rowid_range(self, scope: Filters) -> tuple[int, int]:
         """Message ids that can hold the time window (from the index's day ranges)."""
         conn = self.store.conn
-        mark = index.watermark(self.store.conn)
+        mark = self.mark
         low, high = 0, MAX_ROWID
         if scope.since is not None:
             first = conn.execute(
@@ -622,8 +627,7 @@ class Search:
             last = conn.execute(
                 "SELECT max(last_id) FROM search_days WHERE day <= substr(?, 1, 10)", (scope.until,)
             ).fetchone()[0]
-            newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
-            high = max(last or 0, newest if newest > mark else 0)
+            high = max(last or 0, self.newest if self.newest > mark else 0)
         return low, high
 
     def _scoped_matches(self, expression: str, scope: Filters, low: int, high: int) -> list[int]:

@@ -270,3 +270,15 @@ def test_cli_advanced_error_is_one_line(db_path, corpus):
     result = CliRunner().invoke(cli, ["search", '"oops', "--advanced", "--db", str(db_path)])
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: search expression has an unterminated phrase")
+
+
+def test_upgrading_a_filled_database_builds_the_index(db_path):
+    with memlab.open(db_path, migrate=False) as old:
+        old.migrate(stop_before="002_search_index")
+        old.sessions.create("s")
+        old.conversations.create("s", "c")
+        mid = old.messages.add("c", "user", "persistent memory survives upgrades")
+    with memlab.open(db_path) as db:
+        assert search_index.watermark(db.conn) == mid
+        assert dict(db.conn.execute("SELECT term, docs FROM search_terms WHERE term = 'memori'")) == {"memori": 1}
+        assert ids(db.search("memory upgrade")) == [mid]
