@@ -79,13 +79,16 @@ class Query:
 class Planner:
     """Query-time thresholds (tests lower them to force the fast path on small corpora).
 
-    ``exact_limit``: at most this many matches are all scored. ``match_limit``: at most this many
+    ``fts5_limit``: a query whose words are in at most this many messages in all is left to FTS5's
+    ``ORDER BY rank`` (cheap then: bm25's cost grows with those counts). ``exact_limit``: at most
+    this many matches are all scored. ``match_limit``: at most this many
     matches of a multi-word query are read to know which listed messages hold every word. ``batch``: candidates scored per
     round from the top lists; ``max_candidates``: rounds stop here. ``scope_limit``: a session or
     conversation with at most this many messages is read whole. ``tail_limit``: unindexed
     messages before search folds them into the index.
     """
 
+    fts5_limit: int = 1_000
     exact_limit: int = 300
     match_limit: int = 3_000
     batch: int = 40
@@ -334,7 +337,7 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
   AND (:role IS NULL OR m.role = :role)
   AND (:since IS NULL OR m.created_at >= :since)
   AND (:until IS NULL OR m.created_at < :until)
-ORDER BY rank LIMIT :limit OFFSET :offset
+ORDER BY rank, messages_fts.rowid DESC LIMIT :limit OFFSET :offset
 """
 
 # Matches in the scope, newest first, unranked (cheap: no bm25).
@@ -418,6 +421,8 @@ class Search:
         if parsed.phrases is None or want > settings.top_k:
             return self._fts5(parsed, scope, limit, offset)
         scored = self._planned(parsed, scope, want, settings)
+        if scored is None:
+            return self._fts5(parsed, scope, limit, offset)
         scored.sort(key=lambda pair: (-pair[0], -pair[1]))
         return self._hits(scored[offset:want], parsed.phrases)
 
@@ -453,10 +458,14 @@ class Search:
 
     # -- memlab's plan --------------------------------------------------------------------
 
-    def _planned(self, parsed: Query, scope: Filters, want: int, settings: index.Settings) -> list[tuple[float, int]]:
+    def _planned(self, parsed: Query, scope: Filters, want: int,
+                 settings: index.Settings) -> list[tuple[float, int]] | None:
+        """(score, id) of candidates by memlab's plan; None when FTS5's own ranking is cheaper."""
         phrases = parsed.phrases or ()
         total, avgdl = index.totals(self.store.conn)
         scorer = Scorer(self.stemmer, phrases, self._idfs(phrases, total), avgdl)
+        if sum(self._phrase_docs) <= self.planner.fts5_limit and scope.session is None and scope.conversation is None:
+            return None
         if scope.session is not None or scope.conversation is not None:
             rows = self._scope_rows(scope)
             if rows is not None:
@@ -585,6 +594,7 @@ class Search:
         mark = self.mark
         tail = self.newest > mark
         self._docs: dict[str, int] = {}
+        self._phrase_docs: list[int] = []
         out = []
         for p in phrases:
             counts = []
@@ -603,6 +613,7 @@ class Search:
                 if not prefix:
                     self._docs[term] = n
                 counts.append(min(n, total))
+            self._phrase_docs.append(min(counts) if counts else 0)
             out.append(index.idf(min(counts) if counts else 0, total))
         return out
 

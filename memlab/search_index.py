@@ -32,7 +32,7 @@ MIN_IDF = 1e-6
 
 TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
-TAIL_LIMIT = 1_000  # messages past the watermark before they are folded into the index
+TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
 
 # FTS5's unicode61 token characters: letters, numbers and private-use characters.
 TOKEN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")

@@ -282,3 +282,16 @@ def test_upgrading_a_filled_database_builds_the_index(db_path):
         assert search_index.watermark(db.conn) == mid
         assert dict(db.conn.execute("SELECT term, docs FROM search_terms WHERE term = 'memori'")) == {"memori": 1}
         assert ids(db.search("memory upgrade")) == [mid]
+
+
+@pytest.mark.parametrize("query, filters", [
+    ("optimize", {}), ("optimize", {"session_id": "s1"}), ("optimize", {"user_id": "ana"}),
+    ("optimize", {"project_id": "web", "role": "assistant"}), ("slow build", {}),
+    ("optimize", {"since": DAY + dt.timedelta(days=1)}), ("kubernetes", {"conversation_id": "c3"}),
+])
+def test_memlab_plan_and_fts5_rank_give_the_same_hits(db, corpus, query, filters):
+    planned = Search(db, Planner(fts5_limit=0))
+    mine = planned.run(query, **filters)
+    assert planned.plan.path in ("matches", "scope", "lists")
+    theirs = Search(db, Planner(fts5_limit=10**9)).run(query, **filters)
+    assert [(h.message_id, round(h.score, 9)) for h in mine] == [(h.message_id, round(h.score, 9)) for h in theirs]
