@@ -7,13 +7,12 @@ WITH decided AS (
         r.confidence,
         r.outcome,
         json_array_length(r.candidates) > 0 AS has_candidates,
-        coalesce(
-            (SELECT max(json_extract(c.value, '$.score')) FROM json_each(r.candidates) c)
-            > coalesce(
-                (SELECT max(json_extract(c.value, '$.score')) FROM json_each(r.candidates) c
-                  WHERE json_extract(c.value, '$.agent') = r.selected_agent),
-                -1e308),
-            0) AS top_not_chosen
+        (SELECT coalesce(
+                    max(json_extract(c.value, '$.score'))
+                    > coalesce(max(CASE WHEN json_extract(c.value, '$.agent') = r.selected_agent
+                                        THEN json_extract(c.value, '$.score') END), -1e308),
+                    0)
+           FROM json_each(r.candidates) c) AS top_not_chosen
     FROM routing_decisions r
     JOIN sessions s ON s.session_id = r.session_id
     WHERE r.created_at >= coalesce(:since, '')

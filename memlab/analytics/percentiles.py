@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import validation as v
 from ..errors import ValidationError
@@ -77,29 +78,47 @@ def _by_index(store, names_json: str | None, qs: tuple[float, ...]) -> "pd.DataF
     each order statistic by walking idx_memory_metrics_value from the nearer end."""
     import pandas as pd
 
-    records = []
-    for total in store.query(read_sql("metric_totals"), {"metrics": names_json}):
-        name, n = total["metric_name"], total["measurements"]
-
-        def at(rank: int) -> tuple[float, float]:
-            """The values at ranks ``rank`` and ``rank + 1`` (the same one at the top)."""
-            if rank < n / 2:
-                found = store.execute(read_sql("metric_rank"), {"metric_name": name, "rank": rank}).fetchall()
-                values = [r[0] for r in found]
-            else:
-                found = store.execute(read_sql("metric_rank_desc"),
-                                      {"metric_name": name, "rank": max(0, n - 2 - rank)}).fetchall()
-                values = [r[0] for r in reversed(found)] if rank < n - 1 else [found[0][0]]
-            return float(values[0]), float(values[-1])
-
-        record = {"metric_name": name, "count": n, "mean": total["total"] / n,
-                  "min": at(0)[0], "max": at(n - 1)[0]}
-        for p in qs:
-            record[frames.percentile_column(p)] = linear(at, n, p)
-        unit = store.query_one(read_sql("metric_unit"), {"metric_name": name})
-        record["unit"] = unit["unit"] if unit else None
-        records.append(record)
+    with _snapshot(store):
+        records = [_metric_record(store, total, qs)
+                   for total in store.query(read_sql("metric_totals"), {"metrics": names_json})]
     return pd.DataFrame.from_records(records)
+
+
+@contextlib.contextmanager
+def _snapshot(store) -> Iterator[None]:
+    """One read transaction, so the counts and the index walks see the same rows while others write."""
+    if store.conn.in_transaction:
+        yield
+        return
+    store.execute("BEGIN")
+    try:
+        yield
+    finally:
+        store.execute("COMMIT")
+
+
+def _metric_record(store, total: dict, qs: tuple[float, ...]) -> dict:
+    """count, mean, min, percentiles, max and unit of one metric."""
+    name, n = total["metric_name"], total["measurements"]
+
+    def at(rank: int) -> tuple[float, float]:
+        """The values at ranks ``rank`` and ``rank + 1`` (the same one at the top)."""
+        if rank < n / 2:
+            found = store.execute(read_sql("metric_rank"), {"metric_name": name, "rank": rank}).fetchall()
+            values = [r[0] for r in found]
+        else:
+            found = store.execute(read_sql("metric_rank_desc"),
+                                  {"metric_name": name, "rank": max(0, n - 2 - rank)}).fetchall()
+            values = [r[0] for r in reversed(found)] if rank < n - 1 else [found[0][0]]
+        return float(values[0]), float(values[-1])
+
+    record = {"metric_name": name, "count": n, "mean": total["total"] / n,
+              "min": at(0)[0], "max": at(n - 1)[0]}
+    for p in qs:
+        record[frames.percentile_column(p)] = linear(at, n, p)
+    unit = store.query_one(read_sql("metric_unit"), {"metric_name": name})
+    record["unit"] = unit["unit"] if unit else None
+    return record
 
 
 def linear(at, n: int, p: float) -> float:
