@@ -11,51 +11,8 @@ happen in a different order). Created, and filled from the rows already stored, 
 
 from __future__ import annotations
 
-HOUR = "substr({row}.created_at, 1, 13) || ':00:00.000000Z'"
-TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
-
-
-def _cost_add(row: str) -> str:
-    return f"""
-  INSERT INTO cost_hourly (hour, model, requests, {', '.join(TOKENS)}, priced_requests, cost_usd, unpriced_requests)
-  VALUES ({HOUR.format(row=row)}, {row}.model, 1, {', '.join(f'{row}.{t}' for t in TOKENS)},
-          {row}.cost_usd IS NOT NULL, {row}.cost_usd, {row}.cost_usd IS NULL)
-  ON CONFLICT (hour, model) DO UPDATE SET
-    requests = requests + 1,
-    {', '.join(f'{t} = {t} + excluded.{t}' for t in TOKENS)},
-    priced_requests = priced_requests + excluded.priced_requests,
-    cost_usd = CASE WHEN excluded.cost_usd IS NULL THEN cost_usd ELSE coalesce(cost_usd, 0) + excluded.cost_usd END,
-    unpriced_requests = unpriced_requests + excluded.unpriced_requests;"""
-
-
-def _cost_remove(row: str) -> str:
-    where = f"hour = {HOUR.format(row=row)} AND model = {row}.model"
-    return f"""
-  UPDATE cost_hourly SET
-    requests = requests - 1,
-    {', '.join(f'{t} = {t} - {row}.{t}' for t in TOKENS)},
-    priced_requests = priced_requests - ({row}.cost_usd IS NOT NULL),
-    cost_usd = CASE WHEN {row}.cost_usd IS NULL THEN cost_usd WHEN priced_requests = 1 THEN NULL
-                    ELSE cost_usd - {row}.cost_usd END,
-    unpriced_requests = unpriced_requests - ({row}.cost_usd IS NULL)
-  WHERE {where};
-  DELETE FROM cost_hourly WHERE {where} AND requests = 0;"""
-
-
-def _metric_add(row: str) -> str:
-    return f"""
-  INSERT INTO metric_totals (metric_name, measurements, total) VALUES ({row}.metric_name, 1, {row}.value)
-  ON CONFLICT (metric_name) DO UPDATE SET measurements = measurements + 1, total = total + excluded.total;"""
-
-
-def _metric_remove(row: str) -> str:
-    return f"""
-  UPDATE metric_totals SET measurements = measurements - 1, total = total - {row}.value
-  WHERE metric_name = {row}.metric_name;
-  DELETE FROM metric_totals WHERE metric_name = {row}.metric_name AND measurements = 0;"""
-
-
-SCHEMA = f"""
+# The SQL is written out in full so it reads as it runs (and as the sqlite3 shell shows it).
+SCHEMA = """
 CREATE TABLE cost_hourly (
     hour               TEXT NOT NULL,    -- start of the UTC hour, memlab's timestamp text
     model              TEXT NOT NULL,
@@ -69,12 +26,70 @@ CREATE TABLE cost_hourly (
     unpriced_requests  INTEGER NOT NULL,
     PRIMARY KEY (hour, model)
 ) WITHOUT ROWID;
-CREATE TRIGGER cost_hourly_insert AFTER INSERT ON cost_tracking BEGIN{_cost_add('new')}
+
+CREATE TRIGGER cost_hourly_insert AFTER INSERT ON cost_tracking BEGIN
+  INSERT INTO cost_hourly (hour, model, requests, input_tokens, output_tokens, cache_read_tokens,
+                           cache_write_tokens, priced_requests, cost_usd, unpriced_requests)
+  VALUES (substr(new.created_at, 1, 13) || ':00:00.000000Z', new.model, 1, new.input_tokens, new.output_tokens,
+          new.cache_read_tokens, new.cache_write_tokens, new.cost_usd IS NOT NULL, new.cost_usd, new.cost_usd IS NULL)
+  ON CONFLICT (hour, model) DO UPDATE SET
+    requests = requests + 1,
+    input_tokens = input_tokens + excluded.input_tokens,
+    output_tokens = output_tokens + excluded.output_tokens,
+    cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+    cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+    priced_requests = priced_requests + excluded.priced_requests,
+    cost_usd = CASE WHEN excluded.cost_usd IS NULL THEN cost_usd ELSE coalesce(cost_usd, 0) + excluded.cost_usd END,
+    unpriced_requests = unpriced_requests + excluded.unpriced_requests;
 END;
-CREATE TRIGGER cost_hourly_delete AFTER DELETE ON cost_tracking BEGIN{_cost_remove('old')}
+
+CREATE TRIGGER cost_hourly_delete AFTER DELETE ON cost_tracking BEGIN
+  UPDATE cost_hourly SET
+    requests = requests - 1,
+    input_tokens = input_tokens - old.input_tokens,
+    output_tokens = output_tokens - old.output_tokens,
+    cache_read_tokens = cache_read_tokens - old.cache_read_tokens,
+    cache_write_tokens = cache_write_tokens - old.cache_write_tokens,
+    priced_requests = priced_requests - (old.cost_usd IS NOT NULL),
+    cost_usd = CASE WHEN old.cost_usd IS NULL THEN cost_usd
+                    WHEN priced_requests = 1 THEN NULL
+                    ELSE cost_usd - old.cost_usd END,
+    unpriced_requests = unpriced_requests - (old.cost_usd IS NULL)
+  WHERE hour = substr(old.created_at, 1, 13) || ':00:00.000000Z' AND model = old.model;
+  DELETE FROM cost_hourly
+  WHERE hour = substr(old.created_at, 1, 13) || ':00:00.000000Z' AND model = old.model AND requests = 0;
 END;
-CREATE TRIGGER cost_hourly_update
-AFTER UPDATE OF model, created_at, {', '.join(TOKENS)}, cost_usd ON cost_tracking BEGIN{_cost_remove('old')}{_cost_add('new')}
+
+CREATE TRIGGER cost_hourly_update AFTER UPDATE OF
+    model, created_at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd
+ON cost_tracking BEGIN
+  UPDATE cost_hourly SET
+    requests = requests - 1,
+    input_tokens = input_tokens - old.input_tokens,
+    output_tokens = output_tokens - old.output_tokens,
+    cache_read_tokens = cache_read_tokens - old.cache_read_tokens,
+    cache_write_tokens = cache_write_tokens - old.cache_write_tokens,
+    priced_requests = priced_requests - (old.cost_usd IS NOT NULL),
+    cost_usd = CASE WHEN old.cost_usd IS NULL THEN cost_usd
+                    WHEN priced_requests = 1 THEN NULL
+                    ELSE cost_usd - old.cost_usd END,
+    unpriced_requests = unpriced_requests - (old.cost_usd IS NULL)
+  WHERE hour = substr(old.created_at, 1, 13) || ':00:00.000000Z' AND model = old.model;
+  DELETE FROM cost_hourly
+  WHERE hour = substr(old.created_at, 1, 13) || ':00:00.000000Z' AND model = old.model AND requests = 0;
+  INSERT INTO cost_hourly (hour, model, requests, input_tokens, output_tokens, cache_read_tokens,
+                           cache_write_tokens, priced_requests, cost_usd, unpriced_requests)
+  VALUES (substr(new.created_at, 1, 13) || ':00:00.000000Z', new.model, 1, new.input_tokens, new.output_tokens,
+          new.cache_read_tokens, new.cache_write_tokens, new.cost_usd IS NOT NULL, new.cost_usd, new.cost_usd IS NULL)
+  ON CONFLICT (hour, model) DO UPDATE SET
+    requests = requests + 1,
+    input_tokens = input_tokens + excluded.input_tokens,
+    output_tokens = output_tokens + excluded.output_tokens,
+    cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+    cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+    priced_requests = priced_requests + excluded.priced_requests,
+    cost_usd = CASE WHEN excluded.cost_usd IS NULL THEN cost_usd ELSE coalesce(cost_usd, 0) + excluded.cost_usd END,
+    unpriced_requests = unpriced_requests + excluded.unpriced_requests;
 END;
 
 CREATE TABLE metric_totals (
@@ -82,23 +97,37 @@ CREATE TABLE metric_totals (
     measurements INTEGER NOT NULL,
     total        REAL NOT NULL
 ) WITHOUT ROWID;
-CREATE TRIGGER metric_totals_insert AFTER INSERT ON memory_metrics BEGIN{_metric_add('new')}
+
+CREATE TRIGGER metric_totals_insert AFTER INSERT ON memory_metrics BEGIN
+  INSERT INTO metric_totals (metric_name, measurements, total) VALUES (new.metric_name, 1, new.value)
+  ON CONFLICT (metric_name) DO UPDATE SET measurements = measurements + 1, total = total + excluded.total;
 END;
-CREATE TRIGGER metric_totals_delete AFTER DELETE ON memory_metrics BEGIN{_metric_remove('old')}
+
+CREATE TRIGGER metric_totals_delete AFTER DELETE ON memory_metrics BEGIN
+  UPDATE metric_totals SET measurements = measurements - 1, total = total - old.value
+  WHERE metric_name = old.metric_name;
+  DELETE FROM metric_totals WHERE metric_name = old.metric_name AND measurements = 0;
 END;
-CREATE TRIGGER metric_totals_update AFTER UPDATE OF metric_name, value ON memory_metrics BEGIN{_metric_remove('old')}{_metric_add('new')}
+
+CREATE TRIGGER metric_totals_update AFTER UPDATE OF metric_name, value ON memory_metrics BEGIN
+  UPDATE metric_totals SET measurements = measurements - 1, total = total - old.value
+  WHERE metric_name = old.metric_name;
+  DELETE FROM metric_totals WHERE metric_name = old.metric_name AND measurements = 0;
+  INSERT INTO metric_totals (metric_name, measurements, total) VALUES (new.metric_name, 1, new.value)
+  ON CONFLICT (metric_name) DO UPDATE SET measurements = measurements + 1, total = total + excluded.total;
 END;
+
 CREATE INDEX idx_memory_metrics_value ON memory_metrics (metric_name, value);
 """
 
-BACKFILL = f"""
-INSERT INTO cost_hourly (hour, model, requests, {', '.join(TOKENS)}, priced_requests, cost_usd, unpriced_requests)
-SELECT {HOUR.format(row='cost_tracking')}, model, COUNT(*), {', '.join(f'SUM({t})' for t in TOKENS)},
-       COUNT(cost_usd), SUM(cost_usd), SUM(cost_usd IS NULL)
+BACKFILL = """
+INSERT INTO cost_hourly (hour, model, requests, input_tokens, output_tokens, cache_read_tokens,
+                         cache_write_tokens, priced_requests, cost_usd, unpriced_requests)
+SELECT substr(created_at, 1, 13) || ':00:00.000000Z', model, COUNT(*), SUM(input_tokens), SUM(output_tokens),
+       SUM(cache_read_tokens), SUM(cache_write_tokens), COUNT(cost_usd), SUM(cost_usd), SUM(cost_usd IS NULL)
 FROM cost_tracking
 GROUP BY 1, model;
+
 INSERT INTO metric_totals (metric_name, measurements, total)
 SELECT metric_name, COUNT(*), SUM(value) FROM memory_metrics GROUP BY metric_name;
 """
-
-TABLES = ("cost_hourly", "metric_totals")

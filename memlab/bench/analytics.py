@@ -77,6 +77,11 @@ def naive_agents(conn: sqlite3.Connection):
     return grouped["duration_ms"].quantile([0.5, 0.95]), grouped[["input_tokens", "output_tokens"]].sum()
 
 
+def _row_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(cost_tracking rows, memory_metrics rows)."""
+    return conn.execute("SELECT (SELECT COUNT(*) FROM cost_tracking), (SELECT COUNT(*) FROM memory_metrics)").fetchone()
+
+
 def _rounds(messages: int) -> int:
     return 5 if messages >= 100_000 else 9
 
@@ -94,8 +99,8 @@ def compare(db: "memlab.Database", db_path: Path, rounds: int) -> list[Row]:
     """The rows of ``run`` for an open database and a raw connection to the same file."""
     raw = _raw_connect(db_path)
     a = db.analytics
-    counts = {t: raw.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("cost_tracking", "memory_metrics")}
-    size = f"{counts['cost_tracking']:,} cost rows, {counts['memory_metrics']:,} metric rows"
+    costs, metrics = _row_counts(raw)
+    size = f"{costs:,} cost rows, {metrics:,} metric rows"
     cases = [
         ("cost per model per day, all rows", lambda: a.cost_by_model(period="day"),
          lambda: _frame(raw, NAIVE_COST_BY_DAY), "cost", "raw: GROUP BY day, model read into pandas"),
@@ -147,7 +152,7 @@ def exact_database(path: Path, rows: int = 1_000_000, *, seed: int = 0, days: in
     if path.exists():
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            have = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("cost_tracking", "memory_metrics")]
+            have = list(_row_counts(conn))
         finally:
             conn.close()
         if have == [rows, rows]:
