@@ -194,8 +194,7 @@ def check(store: "Store", stemmer: index.Stemmer, text: str) -> None:
     """Raise QuerySyntaxError saying what is wrong if FTS5 can't parse ``text``."""
     if text.count('"') % 2:
         raise QuerySyntaxError('search expression has an unterminated phrase: a " without its closing "')
-    stemmer.learn(())  # creates the empty check table
-    if not stemmer._ready:
+    if not stemmer._ready:  # the empty check table lives beside the stemmer's
         stemmer._setup()
     try:
         store.conn.execute(
@@ -340,6 +339,14 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY rank, messages_fts.rowid DESC LIMIT :limit OFFSET :offset
 """
 
+_RANKED_ALL = """
+SELECT rowid AS id, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
+"""
+
 # Matches in the scope, newest first, unranked (cheap: no bm25).
 _MATCHES = """
 SELECT messages_fts.rowid FROM messages_fts
@@ -445,7 +452,7 @@ class Search:
             "offset": offset, "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
         }
         try:
-            rows = self.store.conn.execute(_RANKED, params).fetchall()
+            rows = self.store.conn.execute(_RANKED if scope.any else _RANKED_ALL, params).fetchall()
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
         self.plan = Plan("fts5", True, len(rows))

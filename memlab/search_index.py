@@ -32,6 +32,7 @@ MIN_IDF = 1e-6
 
 TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
+MEMO_LIMIT = 1_000_000  # words remembered per connection before the memo starts afresh
 TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
 
 # FTS5's unicode61 token characters: letters, numbers and private-use characters.
@@ -135,6 +136,10 @@ class Stemmer:
         new = [w for w in set(words) if w not in self.terms]
         if not new:
             return
+        if len(self.terms) + len(new) > MEMO_LIMIT:
+            self.terms.clear()
+            self.single.clear()
+            self.single_ascii.clear()
         if not self._ready:
             self._setup()
         conn = self.conn
@@ -335,6 +340,10 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bar.close()
     if not seen:
         return 0
+    before = dict(conn.execute(
+        "SELECT term, docs FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(counts)),),
+    ).fetchall()) if after else {}
     conn.executemany(
         "INSERT INTO search_terms (term, docs) VALUES (?, ?)"
         " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
@@ -345,10 +354,11 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         " SET first_id = min(first_id, excluded.first_id), last_id = max(last_id, excluded.last_id)",
         [(d, lo, hi) for d, (lo, hi) in days.items()],
     )
-    docs = dict(conn.execute("SELECT term, docs FROM search_terms WHERE docs >= ?", (chosen.min_docs,)).fetchall())
-    listed = {t for (t,) in conn.execute("SELECT DISTINCT term FROM search_top")} if after else set()
-    for term, df in docs.items():
-        if term not in listed and after:
+    for term, new in counts.items():
+        old = before.get(term, 0)
+        if old + new < chosen.min_docs:
+            continue  # rare: no list
+        if after and old < chosen.min_docs:
             # Newly common: its list needs every message, not only the new ones.
             best[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl)
         kept = best.get(term)
@@ -357,7 +367,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
                 "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
                 [(term, w, m) for w, m in heapq.nlargest(top_k, kept)],
             )
-            if after:
+            if after and old >= chosen.min_docs:
                 conn.execute(
                     "DELETE FROM search_top WHERE term = ? AND (impact, message_id) < ("
                     " SELECT impact, message_id FROM search_top WHERE term = ?"

@@ -295,3 +295,18 @@ def test_memlab_plan_and_fts5_rank_give_the_same_hits(db, corpus, query, filters
     assert planned.plan.path in ("matches", "scope", "lists")
     theirs = Search(db, Planner(fts5_limit=10**9)).run(query, **filters)
     assert [(h.message_id, round(h.score, 9)) for h in mine] == [(h.message_id, round(h.score, 9)) for h in theirs]
+
+
+def test_refresh_keeps_the_same_top_lists_as_a_rebuild(db, corpus):
+    search_index.build(db.conn, top_k=3, min_docs=2)
+    for text in ("slow slow cache", "cache miss", "zeppelin cache", "zeppelin zeppelin", "slow zeppelin"):
+        db.messages.add("c2", "user", text)
+    search_index.refresh(db.conn)
+
+    def sizes():  # impacts move with the average length, so compare which terms have lists, how long
+        return db.query("SELECT term, count(*) AS n FROM search_top GROUP BY term ORDER BY term")
+
+    refreshed = sizes()
+    search_index.build(db.conn)  # keeps top_k=3, min_docs=2
+    assert refreshed == sizes()
+    assert {"term": "zeppelin", "n": 3} in refreshed  # became common after the first build
