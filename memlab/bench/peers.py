@@ -176,6 +176,21 @@ def measure_memlab(w: Workload, path: Path) -> dict[str, Timing | None]:
 # -- OpenAI Agents SDK ----------------------------------------------------------------------
 
 
+def _run_coroutine(make):
+    """Run ``make()``'s coroutine to the end, also from inside a running event loop (Jupyter):
+    there it runs on a loop of its own in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+
+
 def measure_openai_agents(w: Workload, path: Path) -> tuple[dict[str, Timing | None], dict[str, str]]:
     """SQLiteSession: one session per conversation; add_items, get_items(limit=10). No search."""
     from agents import SQLiteSession
@@ -209,7 +224,7 @@ def measure_openai_agents(w: Workload, path: Path) -> tuple[dict[str, Timing | N
         return {ADD_ONE: _calls(single, len(single)), BULK: _bulk(bulk, w.size - len(single)),
                 RECENT: _calls(recent), SEARCH: None}
 
-    figures = asyncio.run(go())
+    figures = _run_coroutine(go)
     return figures, {
         BULK: "one add_items call per conversation (the API is per session)",
         SEARCH: "no search in SQLiteSession",
