@@ -136,7 +136,8 @@ class Analytics:
                                           project_id=project_id, session_id=session_id, model=model, agent=agent)
         if totals is not None:
             if "bucket" in totals:
-                whole = totals.groupby("bucket")["cost_usd"].transform(lambda s: s.sum(min_count=1))
+                per_bucket = totals.groupby("bucket")["cost_usd"]
+                whole = per_bucket.transform("sum").where(per_bucket.transform("count") > 0)  # NaN if none priced
             else:
                 whole = totals["cost_usd"].sum(min_count=1)
             totals["share"] = totals["cost_usd"] / whole

@@ -73,7 +73,7 @@ def naive_window_percentiles(conn: sqlite3.Connection):
 
 def naive_agents(conn: sqlite3.Connection):
     rows = _frame(conn, "SELECT agent_name, status, duration_ms, input_tokens, output_tokens FROM agent_interactions")
-    grouped = rows.groupby("agent_name")
+    grouped = rows.astype({"duration_ms": float}).groupby("agent_name")
     return grouped["duration_ms"].quantile([0.5, 0.95]), grouped[["input_tokens", "output_tokens"]].sum()
 
 
