@@ -84,8 +84,10 @@ class Planner:
     this many matches are all scored. ``match_limit``: at most this many
     matches of a multi-word query are read to know which listed messages hold every word. ``batch``: candidates scored per
     round from the top lists; ``max_candidates``: rounds stop here. ``scope_limit``: a session or
-    conversation with at most this many messages is read whole. ``tail_limit``: unindexed
-    messages before search folds them into the index.
+    conversation with at most this many messages is read whole. When the lists can't fill a
+    narrow scope, the newest ``fallback_scored`` of the newest ``fallback_matches`` matches inside
+    it are scored too (not exact). ``tail_limit``: unindexed messages before search folds them
+    into the index.
     """
 
     fts5_limit: int = 1_000
@@ -94,6 +96,8 @@ class Planner:
     batch: int = 40
     max_candidates: int = 400
     scope_limit: int = 2_000
+    fallback_matches: int = 3_000
+    fallback_scored: int = 100
     tail_limit: int = index.TAIL_LIMIT
 
 
@@ -354,12 +358,12 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY messages_fts.rowid DESC LIMIT :limit
 """
 
-_SCOPED_MATCHES = """
-SELECT messages_fts.rowid FROM messages_fts
-JOIN messages m ON m.id = messages_fts.rowid
+# Which of these messages are inside every filter, newest first.
+_IN_SCOPE = """
+SELECT m.id FROM messages m
 JOIN conversations c ON c.conversation_id = m.conversation_id
 JOIN sessions s ON s.session_id = c.session_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+WHERE m.id IN (SELECT value FROM json_each(:ids))
   AND (:conversation IS NULL OR m.conversation_id = :conversation)
   AND (:session IS NULL OR c.session_id = :session)
   AND (:user IS NULL OR s.user_id = :user)
@@ -367,7 +371,7 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
   AND (:role IS NULL OR m.role = :role)
   AND (:since IS NULL OR m.created_at >= :since)
   AND (:until IS NULL OR m.created_at < :until)
-ORDER BY messages_fts.rowid DESC LIMIT :limit
+ORDER BY m.id DESC LIMIT :limit
 """
 
 # A term's top list, best first (``depth`` -1: all of it), alone or within the filters.
@@ -460,7 +464,7 @@ class Search:
         return [
             Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
             for mid, score, snippet in rows
-            for d in (details[mid],)
+            if (d := details.get(mid)) is not None
         ]
 
     # -- memlab's plan --------------------------------------------------------------------
@@ -549,7 +553,7 @@ class Search:
         if kth is None and (unlisted > 0 or not guaranteed):
             # Too few hits from the lists (a narrow scope): score the newest matches in scope too.
             seen = {m for _, m in scored} | set(order[:read])
-            extra = [m for m in self._scoped_matches(parsed.expression, scope, low, high) if m not in seen]
+            extra = [m for m in self._newest_in_scope(parsed.expression, scope, low, high) if m not in seen]
             read += len(extra)
             scored.extend(scorer.all(self._fetch(extra, scope)))
         self.plan = Plan("lists", exact, read + len(tail))
@@ -589,7 +593,8 @@ class Search:
                 floor = max(floor, least)
             params = {**scope.params(), "term": term, "low": low, "high": high, "depth": depth}
             for imp, mid in conn.execute(_LISTED_IN_SCOPE if scope.any else _LISTED, params):
-                entries[mid] = max(entries.get(mid, 0.0), imp)
+                # A prefix's weight grows with every expansion a message holds: sum them.
+                entries[mid] = entries.get(mid, 0.0) + imp if p.prefix else max(entries.get(mid, 0.0), imp)
         if not lists:
             return entries, index.K1 + 1, False, False
         return entries, floor, False, sound
@@ -648,12 +653,14 @@ class Search:
             high = max(last or 0, self.newest if self.newest > mark else 0)
         return low, high
 
-    def _scoped_matches(self, expression: str, scope: Filters, low: int, high: int) -> list[int]:
-        """The newest matches inside every filter (unranked), up to max_candidates."""
+    def _newest_in_scope(self, expression: str, scope: Filters, low: int, high: int) -> list[int]:
+        """Of the newest ``fallback_matches`` matches, the newest ``fallback_scored`` inside every
+        filter (bounded work, not exhaustive)."""
+        ids = self._matches(expression, low, high, self.planner.fallback_matches)
+        if not scope.any:
+            return ids[: self.planner.fallback_scored]
         rows = self.store.conn.execute(
-            _SCOPED_MATCHES,
-            {**scope.params(), "expression": expression, "low": low, "high": high,
-             "limit": self.planner.max_candidates},
+            _IN_SCOPE, {**scope.params(), "ids": json.dumps(ids), "limit": self.planner.fallback_scored}
         ).fetchall()
         return [r[0] for r in rows]
 

@@ -29,6 +29,8 @@ SELECT messages_fts.rowid, rank, snippet(messages_fts, 0, '**', '**', '…', 16)
 FROM messages_fts WHERE messages_fts MATCH :expression ORDER BY rank LIMIT :limit
 """
 
+BM25 = "SELECT rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid = ?"
+
 RAW_SCOPED = """
 SELECT messages_fts.rowid, rank, snippet(messages_fts, 0, '**', '**', '…', 16)
 FROM messages_fts
@@ -133,6 +135,7 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
         planner = Planner()
         per_kind: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in KINDS}
         agreement: list[float] = []
+        by_kind: dict[str, list[float]] = {}
         fast_agreement: list[float] = []
         paths: dict[str, int] = {}
         proven = 0
@@ -156,10 +159,12 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
             hits = mine()
             paths[search.plan.path] = paths.get(search.plan.path, 0) + 1
             proven += search.plan.exact
-            score = _agreement([(h.message_id, h.score) for h in hits],
-                               raw.execute(sql, case.raw_params(expression, 100)).fetchall())
+            score = _agreement([h.message_id for h in hits],
+                               raw.execute(sql, case.raw_params(expression, 100)).fetchall(),
+                               lambda mid: raw.execute(BM25, (expression, mid)).fetchone()[0])
             if score is not None:
                 agreement.append(score)
+                by_kind.setdefault(case.kind, []).append(score)
                 if search.plan.path in ("lists", "matches", "scope"):
                     fast_agreement.append(score)
         rows = []
@@ -170,7 +175,12 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
                 continue
             everything[0].extend(a)
             everything[1].extend(b)
-            rows.append(_row(f"{kind} ({len(a) // rounds} queries)", a, b))
+            row = _row(f"{kind} ({len(a) // rounds} queries)", a, b)
+            scores = by_kind.get(kind)
+            if scores:
+                row.notes = f"top-10 agreement {_pct(sum(scores) / len(scores))}"
+                row.extra["agreement"] = sum(scores) / len(scores)
+            rows.append(row)
         if everything[0]:
             mean = sum(agreement) / len(agreement) if agreement else None
             fast = sum(fast_agreement) / len(fast_agreement) if fast_agreement else None
@@ -196,17 +206,16 @@ def _row(operation: str, mine: list[float], theirs: list[float]) -> Row:
     return row
 
 
-def _agreement(mine: list[tuple[int, float]], exhaustive: list[tuple[int, float, str]]) -> float | None:
-    """Share of memlab's top 10 that is in bm25's top 10, a message tied on score with the 10th
-    counting as in it (FTS5's rank is minus bm25)."""
+def _agreement(mine: list[int], exhaustive: list[tuple[int, float, str]], rank_of) -> float | None:
+    """Share of memlab's top 10 that is in bm25's top 10, where a message whose FTS5 rank equals
+    the 10th's counts as in it (ties: the order among equal scores is arbitrary)."""
     if not exhaustive:
         return None if not mine else 0.0
     k = min(LIMIT, len(exhaustive))
     tenth = exhaustive[k - 1][1]
-    tolerance = 1e-9 + 1e-6 * abs(tenth)
+    tolerance = 1e-9 + 1e-9 * abs(tenth)
     allowed = {rowid for rowid, rank, _ in exhaustive if rank <= tenth + tolerance}
-    ties_go_on = exhaustive[-1][1] <= tenth + tolerance  # more tied messages than were fetched
-    agree = sum(1 for m, score in mine[:k] if m in allowed or (ties_go_on and abs(score + tenth) <= tolerance))
+    agree = sum(1 for m in mine[:k] if m in allowed or rank_of(m) <= tenth + tolerance)
     return agree / k
 
 
