@@ -521,3 +521,14 @@ def test_migration_fills_rollups_on_a_filled_database(db_path):
         assert_rollups_exact(db)
         pd.testing.assert_frame_equal(db.analytics.cost_by_model(), before, rtol=1e-12)
         assert db.analytics.metric_percentiles()["count"].tolist() == [17, 17, 16]
+
+
+def test_benchmark_puts_each_query_beside_raw_sqlite(tmp_path):
+    from memlab.bench import runner
+
+    report = runner.run(None, only=["analytics"], messages=200, db_dir=tmp_path, progress=False)
+    assert not report.errors
+    assert report.rows and all(row.raw is not None and row.raw.p50_ms for row in report.rows)
+    targets = {row.operation: row.target for row in report.rows if row.target}
+    assert targets["cost per model per day, all rows"] == "<= 100 ms (p50)"
+    assert all(row.met is not None for row in report.rows if row.target)
