@@ -115,6 +115,11 @@ def _reading(conn: sqlite3.Connection) -> Iterator[None]:
     except sqlite3.DatabaseError as e:
         if _is_file_error(e):
             raise _file_error(e, getattr(conn, "label", "database")) from e
+        if str(e).startswith("Could not decode to UTF-8"):  # sqlite3 module, not SQLite: no error code
+            raise DatabaseFileError(
+                f"{getattr(conn, 'label', 'database')} holds text that is not valid UTF-8 "
+                "(a damaged page, or a row written by another program)"
+            ) from e
         raise
 
 
@@ -306,7 +311,8 @@ class Store:
     def query_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> dict | None:
         """The first row of a parameterised query as a dict, or None."""
         cursor = self.conn.execute(sql, params)
-        row = cursor.fetchone()
+        with _reading(self.conn):
+            row = cursor.fetchone()
         if row is None:
             return None
         return dict(zip([d[0] for d in cursor.description], row))

@@ -299,3 +299,19 @@ def test_processes_creating_one_file_at_once_all_succeed(tmp_path):
         assert results == ["ok"] * 4
         with memlab.open(path) as db:
             assert db.pending_migrations() == [] and db.integrity_check() == []
+
+
+def test_text_that_is_not_utf8_is_a_clear_error(db_path):
+    with memlab.open(db_path) as db:
+        db.sessions.create("s")
+        db.conversations.create("s", "c")
+        db.messages.add("c", "user", "fine")
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE messages SET content = CAST(X'fffe41' AS TEXT)")  # bytes that aren't UTF-8
+    raw.commit()
+    raw.close()
+    with memlab.open(db_path) as db:
+        with pytest.raises(memlab.DatabaseFileError, match="not valid UTF-8"):
+            db.messages.recent(conversation_id="c")
+        with pytest.raises(memlab.DatabaseFileError, match="not valid UTF-8"):
+            db.messages.get(1)
