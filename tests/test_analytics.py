@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 import numpy as np
 import pandas as pd
@@ -81,9 +80,9 @@ def raw(db, sql: str) -> pd.DataFrame:
 def local_bucket(times: pd.Series, period: str | None, tz: str) -> pd.Series:
     """The local period start of each UTC timestamp, the pandas way (wall clock, then localised)."""
     local = pd.to_datetime(times, utc=True, format="ISO8601").dt.tz_convert(tz)
-    if period == "hour":
-        return local.dt.floor("h", ambiguous="infer") if False else local - pd.to_timedelta(
-            local.dt.minute * 60 + local.dt.second, unit="s") - pd.to_timedelta(local.dt.microsecond, unit="us")
+    if period == "hour":  # back to the local hour's start in absolute time: right in repeated hours too
+        return local - pd.to_timedelta(local.dt.minute * 60 + local.dt.second, unit="s") - pd.to_timedelta(
+            local.dt.microsecond, unit="us")
     wall = local.dt.tz_localize(None).dt.normalize()
     if period == "week":
         wall = wall - pd.to_timedelta(wall.dt.day_of_week, unit="D")
@@ -382,12 +381,12 @@ ALL = {
 def test_empty_database_gives_declared_columns(db, name):
     empty = getattr(db.analytics, name)()
     assert empty.empty
-    _workload_db = fresh()
+    filled = fresh()
     try:
-        _workload(_workload_db)
-        full = getattr(_workload_db.analytics, name)()
+        _workload(filled)
+        full = getattr(filled.analytics, name)()
     finally:
-        _workload_db.close()
+        filled.close()
     assert list(empty.columns) == list(full.columns)
     assert dict(empty.dtypes) == dict(full.dtypes)
 
