@@ -66,6 +66,18 @@ def test_json_records_the_machine_and_the_scale(tmp_path):
     assert {"cpu_count", "cpu_model", "memory_bytes", "python", "sqlite", "memlab", "date"} <= set(data["machine"])
 
 
+def test_markdown_page_has_the_machine_the_table_and_how_to_read_it(tmp_path):
+    page = tmp_path / "benchmarks.md"
+    result = CliRunner().invoke(cli, ["bench", "--messages", "200", "--only", "write", "--markdown", str(page),
+                                      "--db-dir", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert text.startswith("# memlab benchmarks\n")
+    assert "200 messages (scale 200, seed 0)" in text and "SQLite " in text and "CPUs" in text
+    assert "| create | create a database |" in text
+    assert runner.RATIO_NOTE in text
+
+
 def test_write_alone_does_not_build_the_generated_database(tmp_path):
     runner.run(None, only=["write"], messages=200, db_dir=tmp_path, progress=False)
     assert not list(tmp_path.glob("synth-*.db"))

@@ -88,6 +88,22 @@ class Report:
     def markdown(self) -> str:
         return format_markdown(self.rows)
 
+    def headline(self) -> list[str]:
+        """What ran where: the lines printed above the table."""
+        m = self.machine
+        return [
+            f"memlab bench: {self.messages:,} messages (scale {self.scale}, seed {self.seed}), {self.seconds:.1f} s",
+            f"machine: {m['cpu_model'] or 'unknown CPU'}, {m['cpu_count']} CPUs, "
+            f"{(m['memory_bytes'] or 0) / 2**30:.1f} GiB; Python {m['python']}, SQLite {m['sqlite']}, "
+            f"memlab {m['memlab']}; {m['date']}",
+        ]
+
+    def document(self, title: str = "memlab benchmarks") -> str:
+        """The run as a Markdown page: headline, the table, how to read the ratios, any failures."""
+        lines = [f"# {title}", "", *(f"- {line}" for line in self.headline()), "", self.markdown(), "", RATIO_NOTE]
+        lines += [f"\n**{name} failed:** {error}" for name, error in self.errors.items()]
+        return "\n".join(lines) + "\n"
+
     def frame(self):
         """The rows as a pandas DataFrame, one column per figure (for notebooks)."""
         return frame(self.rows)
