@@ -9,6 +9,14 @@ in ``tz``; the window is half-open [since, until)), ``user_id``, ``project_id``,
 and ``model``/``agent`` where they apply. Buckets are the start of each local hour, day, ISO week
 (Monday) or month in ``tz`` as tz-aware timestamps. Unpriced calls (cost NULL) are counted apart:
 a cost summed over only unpriced calls is NaN, never 0.
+
+Where the answers come from: cost per model (``cost_by_model``, ``cache_efficiency``,
+``cost_over_time(by="model")``) reads the hourly rollup ``cost_hourly`` when the window starts
+and ends on whole UTC hours and no user, project, session or agent filter is given; otherwise,
+and for zones whose offset is not a whole number of hours (Asia/Kolkata, America/St_Johns),
+it reads cost_tracking. ``metric_percentiles`` without window, filters, period or tag reads
+``metric_totals`` and walks ``idx_memory_metrics_value``; otherwise it reads the measurements.
+Both ways give the same answer (tests hold them to pandas over the raw rows).
 """
 
 from __future__ import annotations
