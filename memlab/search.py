@@ -79,6 +79,8 @@ class Query:
 class Planner:
     """Query-time thresholds (tests lower them to force the fast path on small corpora).
 
+    ``guess_margin``: a multi-word search also stops, unproven, once its k-th score beats this
+    times the best guess (one occurrence of each missing word) of any unread candidate.
     ``fts5_limit``: a query whose words are in at most this many messages in all is left to FTS5's
     ``ORDER BY rank`` (cheap then: bm25's cost grows with those counts). ``exact_limit``: at most
     this many matches are all scored. ``match_limit``: at most this many
@@ -91,6 +93,7 @@ class Planner:
     """
 
     fts5_limit: int = 1_000
+    guess_margin: float = 1.1
     exact_limit: int = 300
     match_limit: int = 3_000
     batch: int = 40
@@ -506,19 +509,22 @@ class Search:
         only those are candidates, listed ones first.
         """
         mark = self.mark
-        bounds: dict[int, float] = {}
         excluded: set[int] | None = None  # messages outside a complete candidate set
         unlisted = 0.0  # best bm25 a message in no list could have
         guaranteed = True
+        listed: list[dict[int, float]] = []
+        floors: list[float] = []
+        depth = self.planner.max_candidates + want if len(scorer.phrases) == 1 else -1
         for p, weight in zip(scorer.phrases, scorer.idfs):
-            depth = self.planner.max_candidates + want if len(scorer.phrases) == 1 else -1
             entries, floor, complete, sound = self._phrase_candidates(p, scope, low, high, settings, depth)
+            listed.append(entries)
+            floors.append(floor)
             guaranteed &= sound
             if complete:
                 excluded = set(entries) if excluded is None else excluded & set(entries)
             unlisted += weight * floor
-            for mid in set(bounds) | set(entries):
-                bounds[mid] = bounds.get(mid, 0.0) + weight * entries.get(mid, floor)
+        candidates = set().union(*listed)
+        bounds = {m: sum(w * e.get(m, f) for w, e, f in zip(scorer.idfs, listed, floors)) for m in candidates}
         if excluded is not None:
             unlisted = 0.0
             bounds = {m: b for m, b in bounds.items() if m in excluded}
@@ -532,17 +538,32 @@ class Search:
         # The tail: messages past the watermark are in no list; score them all.
         tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2)
         scored = scorer.all(self._fetch(tail, scope)) if tail else []
-        order = sorted((m for m in bounds if m <= mark), key=lambda m: -bounds[m])
         if rest:
-            order += rest
             bounds.update((m, unlisted) for m in rest)
             unlisted = 0.0
+        # Read order: a guess of each message's score, its listed weights plus, for a phrase it
+        # isn't listed under, one occurrence at its length (what such messages usually hold), so
+        # short messages come first. Stopping still needs the k-th score to beat every unread bound.
+        guess = bounds
+        if len(scorer.phrases) > 1:
+            lengths = self._lengths([m for m in bounds if m <= mark])
+            guess = {}
+            for m in bounds:
+                one = index.impact(1, lengths.get(m, 0), scorer.avgdl)
+                guess[m] = sum(w * e.get(m, one) for w, e in zip(scorer.idfs, listed))
+        order = sorted((m for m in guess if m <= mark), key=lambda m: -guess[m])
+        ahead = [0.0] * (len(order) + 1)  # ahead[i]: the best bound from order[i] on
+        for i in range(len(order) - 1, -1, -1):
+            ahead[i] = max(ahead[i + 1], bounds[order[i]])
         read, stopped = 0, False
         while read < len(order):
             kth = _kth(scored, want)
-            if kth is not None and kth >= bounds[order[read]] and kth >= unlisted:
-                stopped = True
-                break
+            if kth is not None and kth >= unlisted:
+                if kth >= ahead[read]:
+                    stopped = True  # provably bm25's top
+                    break
+                if guess is not bounds and kth >= guess[order[read]] * self.planner.guess_margin:
+                    break  # no unread message is expected to win (not proven)
             if read >= self.planner.max_candidates:
                 break
             chunk = order[read:read + (self.planner.batch if read else want + 10)]
@@ -653,6 +674,14 @@ class Search:
             high = max(last or 0, self.newest if self.newest > mark else 0)
         return low, high
 
+    def _lengths(self, ids: Sequence[int]) -> dict[int, int]:
+        """Each message's length in terms, from FTS5's size records."""
+        rows = self.store.conn.execute(
+            "SELECT id, sz FROM messages_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
+        return {mid: index.first_varint(size) for mid, size in rows if size}
+
     def _newest_in_scope(self, expression: str, scope: Filters, low: int, high: int) -> list[int]:
         """Of the newest ``fallback_matches`` matches, the newest ``fallback_scored`` inside every
         filter (bounded work, not exhaustive)."""
@@ -706,7 +735,7 @@ class Scorer:
     def all(self, rows: Iterable[tuple[int, str, bytes]]) -> list[tuple[float, int]]:
         out = []
         for mid, content, size in rows:
-            s = self.score(content, index.varints(size)[0] if size else None)
+            s = self.score(content, index.first_varint(size) if size else None)
             if s is not None:
                 out.append((s, mid))
         return out

@@ -69,6 +69,11 @@ CREATE TABLE search_state (
 """
 
 
+def first_varint(blob: bytes) -> int:
+    """The first varint of a blob (a message's length in its FTS5 size record)."""
+    return blob[0] if blob[0] < 0x80 else varints(blob)[0]
+
+
 def varints(blob: bytes) -> list[int]:
     """SQLite's big-endian varints, as FTS5 writes document sizes and totals."""
     out, i, n = [], 0, len(blob)
@@ -310,7 +315,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     seen = 0
     for mid, content, created_at, size in _learned(stemmer, _messages_after(conn, after)):
         terms = Counter(stemmer.words(content))
-        length = varints(size)[0] if size else sum(terms.values())
+        length = first_varint(size) if size else sum(terms.values())
         counts.update(terms.keys())
         norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
         for term, tf in terms.items():
@@ -385,7 +390,7 @@ def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int
         "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (expression,))]
     scored = []
     for mid, content, size in fetch(conn, ids):
-        length = varints(size)[0]
+        length = first_varint(size)
         tf = stemmer.words(content).count(term)
         if tf:
             scored.append((impact(tf, length, avgdl), mid))
