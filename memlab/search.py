@@ -282,51 +282,6 @@ def filters(**given: Any) -> Filters:
     )
 
 
-_CANDIDATES = """
-SELECT m.id, m.content, d.sz FROM messages m
-JOIN messages_fts_docsize d ON d.id = m.id
-JOIN conversations c ON c.conversation_id = m.conversation_id
-JOIN sessions s ON s.session_id = c.session_id
-WHERE m.id IN (SELECT value FROM json_each(:ids))
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
-  AND (:role IS NULL OR m.role = :role)
-  AND (:since IS NULL OR m.created_at >= :since)
-  AND (:until IS NULL OR m.created_at < :until)
-"""
-
-_SESSION_MESSAGES = """
-SELECT m.id, m.content, d.sz FROM conversations c
-JOIN messages m ON m.conversation_id = c.conversation_id
-JOIN messages_fts_docsize d ON d.id = m.id
-JOIN sessions s ON s.session_id = c.session_id
-WHERE c.session_id = :session
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
-  AND (:role IS NULL OR m.role = :role)
-  AND (:since IS NULL OR m.created_at >= :since)
-  AND (:until IS NULL OR m.created_at < :until)
-LIMIT :cap
-"""
-
-_CONVERSATION_MESSAGES = """
-SELECT m.id, m.content, d.sz FROM messages m
-JOIN messages_fts_docsize d ON d.id = m.id
-JOIN conversations c ON c.conversation_id = m.conversation_id
-JOIN sessions s ON s.session_id = c.session_id
-WHERE m.conversation_id = :conversation
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
-  AND (:role IS NULL OR m.role = :role)
-  AND (:since IS NULL OR m.created_at >= :since)
-  AND (:until IS NULL OR m.created_at < :until)
-LIMIT :cap
-"""
-
 # FTS5's own ranking, for what memlab doesn't plan (OR, NOT, NEAR, groups, deep pages).
 _RANKED = """
 SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
@@ -361,7 +316,7 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY messages_fts.rowid DESC LIMIT :limit
 """
 
-# Which of these messages are inside every filter, newest first.
+# Which of these messages are inside every filter, newest first (``limit`` -1: all).
 _IN_SCOPE = """
 SELECT m.id FROM messages m
 JOIN conversations c ON c.conversation_id = m.conversation_id
@@ -377,30 +332,22 @@ WHERE m.id IN (SELECT value FROM json_each(:ids))
 ORDER BY m.id DESC LIMIT :limit
 """
 
-# A term's top list, best first (``depth`` -1: all of it), alone or within the filters.
+# A term's top list, best first (``depth`` -1: all of it).
 _LISTED = """
 SELECT impact, message_id FROM search_top
 WHERE term = :term AND message_id BETWEEN :low AND :high
 ORDER BY impact DESC LIMIT :depth
 """
 
-_LISTED_IN_SCOPE = """
-SELECT t.impact, t.message_id FROM search_top t
-JOIN messages m ON m.id = t.message_id
-JOIN conversations c ON c.conversation_id = m.conversation_id
-JOIN sessions s ON s.session_id = c.session_id
-WHERE t.term = :term AND t.message_id BETWEEN :low AND :high
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
-  AND (:role IS NULL OR m.role = :role)
-  AND (:since IS NULL OR m.created_at >= :since)
-  AND (:until IS NULL OR m.created_at < :until)
-ORDER BY t.impact DESC LIMIT :depth
+_TAIL_COUNT = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ? AND rowid > ?"
+
+# The messages of one session or one conversation (the scope search reads whole).
+_SESSION_IDS = """
+SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.conversation_id
+WHERE c.session_id = :session LIMIT :cap
 """
 
-_TAIL_COUNT = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ? AND rowid > ?"
+_CONVERSATION_IDS = "SELECT id FROM messages WHERE conversation_id = :conversation LIMIT :cap"
 
 _HITS = """
 SELECT m.id, m.conversation_id, c.session_id, m.role, m.created_at, m.content FROM messages m
@@ -612,8 +559,12 @@ class Search:
             ).fetchone()
             if size >= settings.top_k:
                 floor = max(floor, least)
-            params = {**scope.params(), "term": term, "low": low, "high": high, "depth": depth}
-            for imp, mid in conn.execute(_LISTED_IN_SCOPE if scope.any else _LISTED, params):
+            rows = conn.execute(_LISTED, {"term": term, "low": low, "high": high, "depth": -1 if scope.any else depth})
+            if scope.any:
+                rows = list(rows)
+                inside = set(self._in_scope([mid for _, mid in rows], scope))
+                rows = [(imp, mid) for imp, mid in rows if mid in inside]
+            for imp, mid in rows:
                 # A prefix's weight grows with every expansion a message holds: sum them.
                 entries[mid] = entries.get(mid, 0.0) + imp if p.prefix else max(entries.get(mid, 0.0), imp)
         if not lists:
@@ -653,9 +604,9 @@ class Search:
     def _scope_rows(self, scope: Filters) -> list[tuple[int, str, bytes]] | None:
         """Every message of the session or conversation, if there are few enough to read whole."""
         conn, limit = self.store.conn, self.planner.scope_limit
-        sql = _CONVERSATION_MESSAGES if scope.conversation is not None else _SESSION_MESSAGES
-        rows = conn.execute(sql, {**scope.params(), "cap": limit + 1}).fetchall()
-        return rows if len(rows) <= limit else None
+        sql = _CONVERSATION_IDS if scope.conversation is not None else _SESSION_IDS
+        ids = [r[0] for r in conn.execute(sql, {**scope.params(), "cap": limit + 1})]
+        return self._fetch(ids, scope) if len(ids) <= limit else None
 
     def _rowid_range(self, scope: Filters) -> tuple[int, int]:
         """Message ids that can hold the time window (from the index's day ranges)."""
@@ -688,9 +639,11 @@ class Search:
         ids = self._matches(expression, low, high, self.planner.fallback_matches)
         if not scope.any:
             return ids[: self.planner.fallback_scored]
-        rows = self.store.conn.execute(
-            _IN_SCOPE, {**scope.params(), "ids": json.dumps(ids), "limit": self.planner.fallback_scored}
-        ).fetchall()
+        return self._in_scope(ids, scope, self.planner.fallback_scored)
+
+    def _in_scope(self, ids: Sequence[int], scope: Filters, limit: int = -1) -> list[int]:
+        """Those of ``ids`` inside every filter, newest first."""
+        rows = self.store.conn.execute(_IN_SCOPE, {**scope.params(), "ids": json.dumps(list(ids)), "limit": limit})
         return [r[0] for r in rows]
 
     def _matches(self, expression: str, low: int, high: int, cap: int) -> list[int]:
@@ -700,9 +653,10 @@ class Search:
         return [r[0] for r in rows]
 
     def _fetch(self, ids: Sequence[int], scope: Filters) -> list[tuple[int, str, bytes]]:
-        if not ids:
-            return []
-        return self.store.conn.execute(_CANDIDATES, {**scope.params(), "ids": json.dumps(list(ids))}).fetchall()
+        """(id, content, FTS5 size record) of those of ``ids`` inside every filter."""
+        if scope.any and ids:
+            ids = self._in_scope(ids, scope)
+        return index.fetch(self.store.conn, ids)
 
     # -- shaping the hits -----------------------------------------------------------------
 
