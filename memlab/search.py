@@ -89,9 +89,11 @@ class Planner:
     conversation with at most this many messages is read whole. When the lists can't fill a
     narrow scope, the newest ``fallback_scored`` of the newest ``fallback_matches`` matches inside
     it are scored too (not exact). ``tail_limit``: unindexed messages before search folds them
-    into the index.
+    into the index. ``strict``: an answer memlab can't prove is bm25's top is re-ranked by
+    FTS5 instead (exact, at FTS5's cost).
     """
 
+    strict: bool = False
     fts5_limit: int = 1_000
     guess_margin: float = 1.1
     exact_limit: int = 300
@@ -382,7 +384,7 @@ class Search:
         if parsed.phrases is None or want > settings.top_k:
             return self._fts5(parsed, scope, limit, offset)
         scored = self._planned(parsed, scope, want, settings)
-        if scored is None:
+        if scored is None or (self.planner.strict and not self.plan.exact):
             return self._fts5(parsed, scope, limit, offset)
         scored.sort(key=lambda pair: (-pair[0], -pair[1]))
         return self._hits(scored[offset:want], parsed.phrases)
