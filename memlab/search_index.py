@@ -367,12 +367,19 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
             # Newly common: its list needs every message, not only the new ones.
             best[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl)
         kept = best.get(term)
+        merging = after and old >= chosen.min_docs
+        if kept and merging:
+            # Only what beats a full list's least entry goes in (most new postings don't).
+            full = conn.execute(_FULL, (term, top_k - 1)).fetchone() is not None
+            if full:
+                least = conn.execute("SELECT min(impact) FROM search_top WHERE term = ?", (term,)).fetchone()[0]
+                kept = [(w, m) for w, m in kept if w > least]
         if kept:
             conn.executemany(
                 "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
                 [(term, w, m) for w, m in heapq.nlargest(top_k, kept)],
             )
-            if after and old >= chosen.min_docs:
+            if merging:
                 conn.execute(
                     "DELETE FROM search_top WHERE term = ? AND (impact, message_id) < ("
                     " SELECT impact, message_id FROM search_top WHERE term = ?"
@@ -381,6 +388,10 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
                 )
     conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
     return seen
+
+
+# Whether a term's list already holds top_k entries (the ? is top_k - 1).
+_FULL = "SELECT 1 FROM search_top WHERE term = ? LIMIT 1 OFFSET ?"
 
 
 def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int, avgdl: float) -> list[tuple[float, int]]:
