@@ -89,11 +89,13 @@ class Planner:
     conversation with at most this many messages is read whole. When the lists can't fill a
     narrow scope, the newest ``fallback_scored`` of the newest ``fallback_matches`` matches inside
     it are scored too (not exact). ``tail_limit``: unindexed messages before search folds them
-    into the index. ``strict``: an answer memlab can't prove is bm25's top is re-ranked by
-    FTS5 instead (exact, at FTS5's cost).
+    into the index. ``strict`` (the default): an answer memlab can't prove is bm25's top is
+    re-ranked by FTS5 instead (exact, at FTS5's cost); ``strict=False`` keeps the unproven answer
+    (faster for several mid-frequency words, prefixes and narrow scopes at a million messages,
+    but it can miss some of the true top 10: ``memlab bench --only search`` reports how often).
     """
 
-    strict: bool = False
+    strict: bool = True
     fts5_limit: int = 1_000
     guess_margin: float = 1.1
     exact_limit: int = 300

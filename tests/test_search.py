@@ -314,9 +314,9 @@ def test_refresh_keeps_the_same_top_lists_as_a_rebuild(db, corpus):
 
 def test_strict_planner_falls_back_to_fts5_when_unproven(db, corpus):
     search_index.build(db.conn, top_k=1, min_docs=1)
-    loose = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0))
+    loose = Search(db, Planner(strict=False, fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0))
     loose.run("optimize", limit=1)
-    strict = Search(db, Planner(strict=True, fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0))
+    strict = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0))  # the default
     strict.run("optimize", limit=1)
     assert not loose.plan.exact and loose.plan.path == "lists"
     assert strict.plan.path == "fts5"

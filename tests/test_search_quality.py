@@ -16,7 +16,7 @@ from memlab.search import Planner, Search
 COMMON = "the a is to of and in for it on with this that we".split()
 MID = "cache deploy error query index worker timeout retry memory latency".split()
 RARE = "zeppelin quokka".split()
-FAST = Planner(fts5_limit=0, exact_limit=5, match_limit=40, batch=5, max_candidates=200, tail_limit=100_000)
+FAST = Planner(strict=False, fts5_limit=0, exact_limit=5, match_limit=40, batch=5, max_candidates=200, tail_limit=100_000)
 
 # query -> the messages written to be the answer (planted among decoys)
 RELEVANT = {
