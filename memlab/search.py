@@ -305,6 +305,37 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY rank, messages_fts.rowid DESC LIMIT :limit OFFSET :offset
 """
 
+# The same for a scope naming a conversation, session, user or project: its message ids are read
+# once (through the indexes) and each match is checked against them, instead of joining three
+# tables per match (a user's "the" at a million messages: ~1.9 s -> ~0.4 s). The unary + keeps
+# SQLite from looking each id up in FTS5 (which would recount bm25's statistics per lookup).
+_RANKED_WITHIN = """
+SELECT rowid AS id, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+  AND +rowid IN (
+    SELECT m.id FROM messages m
+    JOIN conversations c ON c.conversation_id = m.conversation_id
+    JOIN sessions s ON s.session_id = c.session_id
+    WHERE m.id BETWEEN :low AND :high AND {conditions}
+  )
+ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
+"""
+
+# Each filter as a condition on the scope's messages (only the given ones are used, so SQLite
+# can reach them through the sessions, conversations and messages indexes).
+_CONDITIONS = {
+    "conversation": "m.conversation_id = :conversation",
+    "session": "c.session_id = :session",
+    "user": "s.user_id = :user",
+    "project": "s.project_id = :project",
+    "role": "m.role = :role",
+    "since": "m.created_at >= :since",
+    "until": "m.created_at < :until",
+}
+ENTITIES = ("conversation", "session", "user", "project")
+
 _RANKED_ALL = """
 SELECT rowid AS id, -bm25(messages_fts) AS score,
        snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
@@ -410,7 +441,7 @@ class Search:
             "offset": offset, "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
         }
         try:
-            rows = self.store.conn.execute(_RANKED if scope.any else _RANKED_ALL, params).fetchall()
+            rows = self.store.conn.execute(_ranked_sql(scope), params).fetchall()
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
         self.plan = Plan("fts5", True, len(rows))
@@ -522,8 +553,9 @@ class Search:
             scored.extend(scorer.all(self._fetch(chunk, scope)))
         kth = _kth(scored, want)
         exact = guaranteed and (stopped or read == len(order)) and (kth is not None and kth >= unlisted)
-        if kth is None and (unlisted > 0 or not guaranteed):
-            # Too few hits from the lists (a narrow scope): score the newest matches in scope too.
+        if kth is None and (unlisted > 0 or not guaranteed) and not self.planner.strict:
+            # Too few hits from the lists (a narrow scope): score the newest matches in scope too
+            # (unproven, so a strict planner goes to FTS5 without this).
             seen = {m for _, m in scored} | set(order[:read])
             extra = [m for m in self._newest_in_scope(parsed.expression, scope, low, high) if m not in seen]
             read += len(extra)
@@ -672,6 +704,17 @@ class Search:
             if r is not None:
                 out.append(Hit(mid, r[1], r[2], r[3], r[4], snippet(self.stemmer, r[5], phrases), score))
         return out
+
+
+def _ranked_sql(scope: Filters) -> str:
+    """FTS5's ranked query for this scope: all messages, a join per match (time or role only), or
+    the matches among a named scope's messages."""
+    if not scope.any:
+        return _RANKED_ALL
+    given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
+    if not any(name in ENTITIES for name in given):
+        return _RANKED
+    return _RANKED_WITHIN.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
 
 
 def _kth(scored: list[tuple[float, int]], k: int) -> float | None:

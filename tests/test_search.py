@@ -320,3 +320,25 @@ def test_strict_planner_falls_back_to_fts5_when_unproven(db, corpus):
     strict.run("optimize", limit=1)
     assert not loose.plan.exact and loose.plan.path == "lists"
     assert strict.plan.path == "fts5"
+
+
+@pytest.mark.parametrize("filters", [
+    {"session_id": "s1"}, {"conversation_id": "c3"}, {"user_id": "ana"}, {"project_id": "web", "role": "assistant"},
+    {"user_id": "ana", "since": DAY + dt.timedelta(days=1)}, {"project_id": "web", "until": DAY + dt.timedelta(days=2)},
+    {"role": "user"}, {"since": DAY + dt.timedelta(days=1)},
+])
+def test_fts5_ranking_within_a_scope_is_fts5_rank_over_the_scope(db, corpus, filters):
+    expression = "the OR optimize"  # OR: always FTS5's own ranking
+    hits = Search(db, Planner()).run(expression, mode="advanced", **filters)
+    column = {"conversation_id": 2, "session_id": 3, "user_id": 4, "project_id": 5, "role": 6}
+    rows = db.conn.execute(
+        "SELECT f.rowid, -bm25(messages_fts), m.conversation_id, c.session_id, s.user_id, s.project_id, m.role,"
+        " m.created_at FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+        " JOIN conversations c ON c.conversation_id = m.conversation_id JOIN sessions s ON s.session_id = c.session_id"
+        " WHERE messages_fts MATCH ?", (expression,)).fetchall()
+    inside = [r for r in rows
+              if all(r[column[k]] == v for k, v in filters.items() if k in column)
+              and ("since" not in filters or r[7] >= filters["since"].strftime("%Y-%m-%dT%H:%M:%S"))
+              and ("until" not in filters or r[7] < filters["until"].strftime("%Y-%m-%dT%H:%M:%S"))]
+    inside.sort(key=lambda r: (-r[1], -r[0]))
+    assert inside and [(h.message_id, round(h.score, 9)) for h in hits] == [(r[0], round(r[1], 9)) for r in inside]
