@@ -468,15 +468,20 @@ class Search:
                 self.plan = Plan("scope", True, len(rows))
                 return scorer.all(rows)
         low, high = self._rowid_range(scope)
-        # One word or phrase of common words: its matches are many, so go straight to the lists
-        # (a phrase weighs at most what its rarest word does there).
-        single = len(phrases) == 1 and not phrases[0].prefix
-        if single and min(self._docs.get(t, 0) for t in phrases[0].terms) > self.planner.match_limit:
-            return self._from_lists(parsed, scope, want, settings, scorer, low, high, None)
+        # The lists can't bound a one-word prefix (its weight adds up its expansions'): a strict
+        # planner leaves it to FTS5 unless its matches are few enough to score.
+        listable = not (self.planner.strict and any(p.prefix and len(p.terms) == 1 for p in phrases))
+        # One word, phrase or prefix of common words: its matches are many (reading them would
+        # merge a prefix's expansions), so go straight to the lists (a phrase weighs at most what
+        # its rarest word does there).
+        if len(phrases) == 1 and self._phrase_docs[0] > self.planner.match_limit:
+            return self._from_lists(parsed, scope, want, settings, scorer, low, high, None) if listable else None
         probe = self._matches(parsed.expression, low, high, self.planner.match_limit + 1)
         if len(probe) <= self.planner.exact_limit:
             self.plan = Plan("matches", True, len(probe))
             return scorer.all(self._fetch(probe, scope))
+        if not listable:
+            return None
         every = probe if len(probe) <= self.planner.match_limit else None
         return self._from_lists(parsed, scope, want, settings, scorer, low, high, every)
 
@@ -518,7 +523,8 @@ class Search:
             if not rest:
                 unlisted = 0.0
         # The tail: messages past the watermark are in no list; score them all.
-        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2)
+        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2) \
+            if self.newest > mark else []
         scored = scorer.all(self._fetch(tail, scope)) if tail else []
         if rest:
             bounds.update((m, unlisted) for m in rest)
@@ -538,6 +544,8 @@ class Search:
         for i in range(len(order) - 1, -1, -1):
             ahead[i] = max(ahead[i + 1], bounds[order[i]])
         read, stopped = 0, False
+        if self.planner.strict and (len(scored) + len(order) < want or not guaranteed):
+            order = []  # too few candidates for a k-th score, or no sound bounds: never provable
         while read < len(order):
             kth = _kth(scored, want)
             if kth is not None and kth >= unlisted:

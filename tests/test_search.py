@@ -342,3 +342,15 @@ def test_fts5_ranking_within_a_scope_is_fts5_rank_over_the_scope(db, corpus, fil
               and ("until" not in filters or r[7] < filters["until"].strftime("%Y-%m-%dT%H:%M:%S"))]
     inside.sort(key=lambda r: (-r[1], -r[0]))
     assert inside and [(h.message_id, round(h.score, 9)) for h in hits] == [(r[0], round(r[1], 9)) for r in inside]
+
+
+def test_strict_planner_leaves_a_common_prefix_to_fts5(db, corpus):
+    search_index.build(db.conn, top_k=1, min_docs=1)
+    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0)
+    loose, strict = Search(db, Planner(strict=False, **thresholds)), Search(db, Planner(**thresholds))
+    loose.run("optim*", mode="advanced", limit=1)
+    hits = strict.run("optim*", mode="advanced", limit=1)
+    assert loose.plan.path == "lists" and strict.plan.path == "fts5"
+    ranked = db.conn.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'optim*' ORDER BY rank, rowid DESC LIMIT 1")
+    assert ids(hits) == [r[0] for r in ranked]
