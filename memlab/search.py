@@ -603,9 +603,11 @@ class Search:
             ).fetchone()
             if size >= settings.top_k:
                 floor = max(floor, least)
-            rows = conn.execute(_LISTED, {"term": term, "low": low, "high": high, "depth": -1 if scope.any else depth})
+            limit = -1 if scope.any else depth
+            rows = conn.execute(_LISTED, {"term": term, "low": low, "high": high, "depth": limit}).fetchall()
+            if limit != -1 and len(rows) == limit:
+                floor = max(floor, rows[-1][0])  # the unread rest of the list weighs at most its last read
             if scope.any:
-                rows = list(rows)
                 inside = set(self._in_scope([mid for _, mid in rows], scope))
                 rows = [(imp, mid) for imp, mid in rows if mid in inside]
             for imp, mid in rows:

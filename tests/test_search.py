@@ -354,3 +354,17 @@ def test_strict_planner_leaves_a_common_prefix_to_fts5(db, corpus):
     ranked = db.conn.execute(
         "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'optim*' ORDER BY rank, rowid DESC LIMIT 1")
     assert ids(hits) == [r[0] for r in ranked]
+
+
+def test_a_phrase_is_exact_when_its_list_is_read_only_in_part(db):
+    db.sessions.create("s")
+    db.conversations.create("s", "c")
+    strongest = db.messages.add("c", "user", "alpha alpha alpha alpha beta")  # first in alpha's list
+    db.messages.add("c", "user", "alpha alpha")  # second, without the phrase
+    best = db.messages.add("c", "user", "alpha beta")  # third in the list, but the phrase weighs most here
+    for text in ("beta gamma", "beta delta", "beta gamma delta", "gamma delta"):
+        db.messages.add("c", "user", text)
+    search_index.build(db.conn, top_k=100, min_docs=1)
+    planned = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=1))  # reads 2 of alpha's
+    hits = planned.run('"alpha beta"', mode="advanced", limit=1)
+    assert ids(hits) == [best] != [strongest]
