@@ -103,3 +103,28 @@ def test_import_benchmark_reports_memlab_beside_raw(tmp_path):
     [row] = imports.run(messages=60, workdir=tmp_path)
     assert row.operation.startswith("import JSONL messages") and row.memlab.samples == 60
     assert row.raw.per_s > 0 and row.ratio is not None
+
+
+def test_a_large_file_is_written_in_batches_and_a_crash_between_them_loses_nothing(db, tmp_path, monkeypatch):
+    from memlab.imports import jsonl
+
+    monkeypatch.setattr(jsonl, "BATCH", 3)
+    path = write(tmp_path / "h.jsonl", [msg(i) for i in range(1, 8)])
+    real_store, calls = jsonl._store, []
+
+    def crash_on_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process dies after the first batch committed
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(jsonl, "_store", crash_on_second_batch)
+    try:
+        import_jsonl(db, path, progress=False)
+    except KeyboardInterrupt:
+        pass
+    assert db.count("messages") == 3  # the first batch is committed, the file position is not saved
+    monkeypatch.setattr(jsonl, "_store", real_store)
+    report = import_jsonl(db, path, progress=False)
+    assert db.count("messages") == 7 and report.added["messages"] == 4 and report.duplicates["messages"] == 3
+    assert not any(import_jsonl(db, path, progress=False).added.values())  # and a third run adds nothing

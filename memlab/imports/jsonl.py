@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..database import Database
 
 IMPORTER = "jsonl"
+BATCH = 2_000  # lines written per transaction
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
 
 
@@ -48,9 +49,14 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
                         rows.append(parse(line, f"{rel}:{number}"))
                     except ValidationError as e:
                         report.bad(rel, number, str(e))
-                with db.transaction():
-                    _store(db, ledger, rows, report, known_sessions, known_conversations)
-                    ledger.save_position(rel, end)
+                # One transaction per batch: the write lock is held briefly (other writers wait
+                # seconds at most) and SQLite's page cache never spills. A crash between batches
+                # is safe: the position moves with the last one, and a re-run skips stored ids.
+                for start in range(0, max(len(rows), 1), BATCH):
+                    with db.transaction():
+                        _store(db, ledger, rows[start:start + BATCH], report, known_sessions, known_conversations)
+                        if start + BATCH >= len(rows):
+                            ledger.save_position(rel, end)
             bar.update(1)
             bar.set_postfix(lines=report.lines, refresh=False)
     finally:
@@ -96,7 +102,7 @@ def parse(line: dict, fallback_key: str) -> dict:
 
 def _store(db: "Database", ledger: Ledger, rows: list[dict], report: ImportReport,
            known_sessions: set[str], known_conversations: set[str]) -> None:
-    """Write one file's new rows (inside the caller's transaction), skipping ids already stored."""
+    """Write a batch of one file's new rows (inside the caller's transaction), skipping ids already stored."""
     stored = ledger.known(r["key"] for r in rows)
     fresh: list[dict] = []
     for row in rows:
