@@ -231,3 +231,8 @@ def test_the_markdown_table_has_a_line_per_row_and_escapes_pipes():
     md = runner.format_markdown([Row("a", "x|y", Figures(samples=2, per_s=10.0), Figures(samples=2, per_s=5.0))])
     lines = md.splitlines()
     assert len(lines) == 3 and "x\\|y" in lines[2] and "2.00x" in lines[2]
+
+
+def test_tiny_ratios_keep_two_significant_digits():
+    row = Row("search", "q", Figures(samples=1, p50_ms=2.0), Figures(samples=1, p50_ms=1000.0))
+    assert "0.002x" in runner.format_table([row])

@@ -373,6 +373,11 @@ def _ms(v: float | None) -> str:
     return f"{v:.3f}" if v < 1 else f"{v:.2f}" if v < 100 else f"{v:,.0f}"
 
 
+def _times(ratio: float) -> str:
+    """A ratio with two decimals, or two significant digits below 0.1 (0.0021x, not 0.00x)."""
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
+
+
 def _met(v: bool | None) -> str:
     return "" if v is None else "yes" if v else "NO"
 
@@ -392,7 +397,7 @@ def table_rows(rows: Iterable[Row]) -> list[dict[str, str]]:
             "n": f"{r.memlab.samples:,}" if r.memlab.samples else "—",
             "memlab (p50/p95/p99 or rate)": _figure(r.memlab),
             "raw / peer": _figure(r.raw),
-            "memlab/raw": "—" if ratio is None else f"{ratio:.2f}x",
+            "memlab/raw": "—" if ratio is None else _times(ratio),
             "target": target,
             "met": met,
             "notes": r.notes,
