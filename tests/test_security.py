@@ -52,6 +52,8 @@ ALLOWED = {
     ("archive.py", "where.format(s=schema)"): "constant SESSION_ROWS template, schema as above",
     ("archive.py", "where.format(s='live')"): "constant SESSION_ROWS template",
     ("archive.py", "SESSION_ROWS[table].format(s='main')"): "constant SESSION_ROWS template",
+    ("search.py", "_RANKED_WITHIN.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
+        "constant conditions from search._CONDITIONS, picked by fixed filter names; values stay parameters",
 }
 
 
