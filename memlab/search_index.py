@@ -25,6 +25,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+from .progress import bar as progress_bar
+
 # bm25 as FTS5 computes it (fts5_aux.c): k1 = 1.2, b = 0.75, idf floored at 1e-6.
 K1 = 1.2
 B = 0.75
@@ -298,8 +300,6 @@ def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
 
 def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None) -> int:
     """Read messages past ``after``: update counts, day ranges and the top lists."""
-    from tqdm.auto import tqdm
-
     stemmer = stemmer_for(conn)
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
@@ -311,7 +311,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     days: dict[str, list[int]] = {}
     last = after
     pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
-    bar = tqdm(total=pending, unit="msg", desc="search index", disable=None if progress is None else not progress)
+    bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
     seen = 0
     for mid, content, created_at, size in _learned(stemmer, _messages_after(conn, after)):
         terms = Counter(stemmer.words(content))

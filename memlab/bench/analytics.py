@@ -18,6 +18,7 @@ from pathlib import Path
 
 import memlab
 
+from ..progress import bar as progress_bar
 from . import Row, interleave, latency
 from .upkeep import samples_ms
 from .write import _raw_connect
@@ -146,8 +147,6 @@ METRICS = ("search_latency", "context_injection", "tokens_injected", "embedding_
 def exact_database(path: Path, rows: int = 1_000_000, *, seed: int = 0, days: int = 90,
                    progress: bool | None = None) -> Path:
     """A database with exactly ``rows`` cost_tracking and ``rows`` memory_metrics rows (built once)."""
-    from tqdm.auto import tqdm
-
     path = Path(path)
     if path.exists():
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -170,7 +169,7 @@ def exact_database(path: Path, rows: int = 1_000_000, *, seed: int = 0, days: in
         with db.transaction():
             for i, sid in enumerate(sessions):
                 db.sessions.create(sid, user_id=f"u{i % 50}", project_id=f"p{i % 12}", created_at=start)
-        bar = tqdm(total=2 * rows, unit="row", desc="analytics db", disable=None if progress is None else not progress)
+        bar = progress_bar(total=2 * rows, unit="row", desc="analytics db", progress=progress)
         calls = ({"session_id": rng.choice(sessions), "model": rng.choice(MODELS),
                   "input_tokens": rng.randint(0, 4000), "output_tokens": rng.randint(0, 1500),
                   "cache_read_tokens": rng.randint(0, 20_000), "cache_write_tokens": rng.randint(0, 3000),

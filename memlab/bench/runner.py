@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import ValidationError
+from ..progress import bar as progress_bar
 from . import Figures, Row
 
 SCALES: dict[str, int] = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -244,8 +245,6 @@ def run(
     backups, write-benchmark files) under ``db_dir`` instead of deleting it. A module that
     fails is recorded in ``Report.errors`` and the others still run.
     """
-    from tqdm.auto import tqdm
-
     label, count = resolve_scale(scale, messages)
     names = available() if only is None else [n.strip() for n in only if n.strip()]
     modules = {name: load(name) for name in names}  # unknown names fail before any work
@@ -256,7 +255,7 @@ def run(
     scratch = Path(tempfile.mkdtemp(prefix=f"scratch-{label}-", dir=db_dir))
     rows: list[Row] = []
     errors: dict[str, str] = {}
-    bar = tqdm(total=len(modules), unit="module", desc="bench", disable=None if progress is None else not progress)
+    bar = progress_bar(total=len(modules), unit="module", desc="bench", progress=progress)
     try:
         for name, module in modules.items():
             bar.set_description(f"bench {name}")

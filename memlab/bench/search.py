@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..progress import bar as progress_bar
 from . import Figures, Row, interleave, latency, time_calls
 
 TARGET = "p95 <= 10 ms, p99 <= 25 ms"
@@ -123,8 +124,6 @@ def _phrases(conn: sqlite3.Connection, rng: random.Random, allowed: set[str], n:
 
 def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: bool | None = None) -> list[Row]:
     """memlab and raw FTS5 on the same queries, per query class and over all of them."""
-    from tqdm.auto import tqdm
-
     from ..search import Search, Planner, parse
 
     raw = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
@@ -142,7 +141,7 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
         fast_agreement: list[float] = []
         paths: dict[str, int] = {}
         proven = 0
-        for case in tqdm(mix, desc="search bench", unit="query", disable=None if progress is None else not progress):
+        for case in progress_bar(mix, desc="search bench", unit="query", progress=progress):
             expression = parse(db, case.text, case.mode).expression
             scoped = bool(case.filters)
             sql = RAW_SCOPED if scoped else RAW

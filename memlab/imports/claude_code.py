@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
 from .ledger import Ledger, parsed_lines, relative_files
-from .report import ImportReport, progress_bar
+from ..progress import bar as progress_bar
+from .report import ImportReport
 
 if TYPE_CHECKING:
     from ..database import Database
@@ -55,7 +56,7 @@ def import_claude_code(
     files = list(relative_files(root, "*.jsonl"))
     run = _Run(db)
     run.report.files = len(files)
-    bar = progress_bar(len(files), progress, IMPORTER)
+    bar = progress_bar(total=len(files), desc=IMPORTER, unit="file", progress=progress)
     try:
         for rel, file in files:
             run.import_file(rel, file)

@@ -17,7 +17,8 @@ from .. import validation as v
 from ..errors import NotFoundError, ValidationError
 from ..messages import ROLES
 from .ledger import Ledger, parsed_lines, relative_files
-from .report import ImportReport, progress_bar
+from ..progress import bar as progress_bar
+from .report import ImportReport
 
 if TYPE_CHECKING:
     from ..database import Database
@@ -37,7 +38,7 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
     ledger = Ledger(db, IMPORTER)
     known_sessions: set[str] = set()
     known_conversations: set[str] = set()
-    bar = progress_bar(len(files), progress, IMPORTER)
+    bar = progress_bar(total=len(files), desc=IMPORTER, unit="file", progress=progress)
     try:
         for rel, file in files:
             parsed = parsed_lines(ledger, rel, file, report)

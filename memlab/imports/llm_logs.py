@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from .. import validation as v
 from ..errors import DatabaseFileError, NotFoundError, ValidationError
 from .ledger import Ledger, Position
-from .report import ImportReport, progress_bar
+from ..progress import bar as progress_bar
+from .report import ImportReport
 
 if TYPE_CHECKING:
     from ..database import Database
@@ -55,7 +56,7 @@ def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress:
             raise ValidationError(f"{name!r} is not an llm logs database (no responses table)")
         titles = _conversations(logs) if "conversations" in tables else {}
         total = logs.execute("SELECT count(*) FROM responses WHERE rowid > ?", (last,)).fetchone()[0]
-        bar = progress_bar(total, progress, IMPORTER, unit="response")
+        bar = progress_bar(total=total, desc=IMPORTER, unit="response", progress=progress)
         cursor = logs.execute("SELECT rowid AS rowid_, * FROM responses WHERE rowid > ? ORDER BY rowid", (last,))
         last_system: dict[str, str] = {}
         try:

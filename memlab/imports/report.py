@@ -64,8 +64,3 @@ class ImportReport:
         }
 
 
-def progress_bar(total: int, progress: bool | None, desc: str, unit: str = "file"):
-    """A tqdm bar over files (the importers also show lines read); None: only on a terminal."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit=unit, desc=desc, disable=None if progress is None else not progress)

@@ -18,6 +18,7 @@ from ..errors import ValidationError
 from ..migrations import TABLES
 from . import mix, text
 from . import vocabulary as w
+from ..progress import bar as progress_bar
 from .timeline import MINUTE, SECOND, START, SimulatedClock, Timeline
 
 if TYPE_CHECKING:
@@ -347,8 +348,6 @@ def generate(
         raise ValidationError(
             f"generate needs an empty database; this one already has rows in {', '.join(filled)}"
         )
-    from tqdm.auto import tqdm
-
     rng = random.Random(seed)
     timeline = Timeline(rng, days, start)
     plan = _plan(rng, timeline, messages, users or default_users(messages))
@@ -356,7 +355,7 @@ def generate(
     writer = _Writer(db, rng, timeline, clock)
     saved_clock = db.clock
     db.clock = clock  # API calls that stamp "now" (preferences, patterns, handoffs) use the timeline
-    bar = tqdm(total=messages, unit="msg", desc="generating", disable=None if progress is None else not progress)
+    bar = progress_bar(total=messages, unit="msg", desc="generating", progress=progress)
     try:
         i = 0
         while i < len(plan):
