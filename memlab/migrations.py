@@ -241,11 +241,10 @@ def known_names() -> list[str]:
 
 @migrations(name="002_search_index")
 def search_index(db: Database) -> None:
-    """The search index beside FTS5 (see memlab.search_index), built from the messages already stored."""
+    """The search index's tables beside FTS5 (see memlab.search_index); 005 builds it."""
     from . import search_index as index
 
     run_script(db, index.SCHEMA)
-    index.build(db.conn)
 
 
 @migrations(name="003_analytics_rollups")
@@ -284,3 +283,14 @@ CREATE TABLE import_keys (
 @migrations(name="004_import_state")
 def import_state(db: Database) -> None:
     run_script(db, IMPORT_STATE)
+
+
+@migrations(name="005_search_blocks")
+def search_blocks(db: Database) -> None:
+    """Per-block bounds for the search index (see memlab.search_index), so multi-word, prefix and
+    scoped searches are answered exactly without FTS5's full ranking; then the index is built from
+    the messages already stored."""
+    from . import search_index as index
+
+    run_script(db, index.BLOCKS_SCHEMA)
+    index.build(db.conn)

@@ -60,10 +60,12 @@ FRAME_DTYPES = {
 
 @dataclass(frozen=True)
 class Phrase:
-    """Terms that must appear in this order; ``prefix``: the last one is a prefix."""
+    """Terms that must appear in this order; ``prefix``: the last one is a prefix. ``text``: the
+    phrase as FTS5 syntax, as the query wrote it."""
 
     terms: tuple[str, ...]
     prefix: bool = False
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ class Planner:
     fallback_matches: int = 3_000
     fallback_scored: int = 100
     tail_limit: int = index.TAIL_LIMIT
+    block_batch: int = 2
+    blocks_first: bool = False
+    max_blocks: int = 400
+    max_block_candidates: int = 4_000
+    scan_limit: int = 8_000
+    max_rare_expansions: int = 200
 
 
 @dataclass
@@ -166,7 +174,7 @@ def parse_plain(stemmer: index.Stemmer, text: str) -> Query:
             if len(words) == MAX_WORDS:
                 break
     expression = " ".join('"' + cleaned + '"' for cleaned, _ in words)
-    return Query(expression, tuple(Phrase(terms) for _, terms in words))
+    return Query(expression, tuple(Phrase(terms, text='"' + cleaned + '"') for cleaned, terms in words))
 
 
 # FTS5 query syntax, token by token: a quoted string, a bareword, or one other character.
@@ -186,7 +194,7 @@ def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
     for m in _SYNTAX.finditer(text):
         quoted, bare, other = m.groups()
         if other == "*" and phrases and m.start() > 0 and not text[m.start() - 1].isspace():
-            phrases[-1] = Phrase(phrases[-1].terms, prefix=True)
+            phrases[-1] = Phrase(phrases[-1].terms, prefix=True, text=phrases[-1].text + "*")
             continue
         if other is not None or bare in ("OR", "NOT", "NEAR"):
             simple = False  # groups, column filters, ^, +, -, OR, NOT, NEAR: FTS5 evaluates those
@@ -197,7 +205,7 @@ def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
         if not words:
             simple = False
             break
-        phrases.append(Phrase(tuple(words)))
+        phrases.append(Phrase(tuple(words), text=m.group(0)))
     return Query(text, tuple(phrases) if simple and phrases else None)
 
 
@@ -351,6 +359,14 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY messages_fts.rowid DESC LIMIT :limit
 """
 
+# The same in id order: FTS5 reads a doclist forwards, so this is cheaper when order doesn't matter
+# (descending, it scans each doclist from its start to find where to begin).
+_MATCHES_FORWARD = """
+SELECT messages_fts.rowid FROM messages_fts
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+LIMIT :limit
+"""
+
 # Which of these messages are inside every filter, newest first (``limit`` -1: all).
 _IN_SCOPE = """
 SELECT m.id FROM messages m
@@ -474,16 +490,22 @@ class Search:
         # One word, phrase or prefix of common words: its matches are many (reading them would
         # merge a prefix's expansions), so go straight to the lists (a phrase weighs at most what
         # its rarest word does there).
+        blocks = lambda every=None: self._from_blocks(parsed, scope, want, settings, scorer, low, high, every)  # noqa: E731
         if len(phrases) == 1 and self._phrase_docs[0] > self.planner.match_limit:
-            return self._from_lists(parsed, scope, want, settings, scorer, low, high, None) if listable else None
-        probe = self._matches(parsed.expression, low, high, self.planner.match_limit + 1)
+            if not listable:
+                return blocks()
+            scored = self._from_lists(parsed, scope, want, settings, scorer, low, high, None)
+            return scored if self.plan.exact or not self.planner.strict else blocks()
+        probe = self._matches(parsed.expression, low, high, self.planner.scan_limit + 1, newest_first=False)
         if len(probe) <= self.planner.exact_limit:
             self.plan = Plan("matches", True, len(probe))
             return scorer.all(self._fetch(probe, scope))
-        if not listable:
-            return None
-        every = probe if len(probe) <= self.planner.match_limit else None
-        return self._from_lists(parsed, scope, want, settings, scorer, low, high, every)
+        known = probe if len(probe) <= self.planner.scan_limit else None
+        if not listable or self.planner.blocks_first:
+            return blocks(known)
+        every = sorted(probe, reverse=True) if len(probe) <= self.planner.match_limit else None
+        scored = self._from_lists(parsed, scope, want, settings, scorer, low, high, every)
+        return scored if self.plan.exact or not self.planner.strict else blocks(known)
 
     def _from_lists(self, parsed: Query, scope: Filters, want: int, settings: index.Settings, scorer: "Scorer",
                     low: int, high: int, every: list[int] | None) -> list[tuple[float, int]]:
@@ -571,6 +593,137 @@ class Search:
         self.plan = Plan("lists", exact, read + len(tail))
         return scored
 
+    def _from_blocks(self, parsed: Query, scope: Filters, want: int, settings: index.Settings,
+                     scorer: "Scorer", low: int, high: int,
+                     every: list[int] | None = None) -> list[tuple[float, int]] | None:
+        """Block-max: every block of ``2**block_bits`` message ids gets a bound, the sum over the
+        phrases of idf times the most the phrase weighs in any of its messages (0 where a phrase
+        is absent); blocks are read best bound first, their matches scored exactly, until the
+        k-th score beats the next block's bound (exact). ``every``: all the matches, when known.
+        Over budget, a strict planner gets None (FTS5 ranks instead); a loose one the best so far."""
+        import numpy as np
+
+        conn = self.store.conn
+        bits, mark = settings.block_bits, self.mark
+        per_phrase = []
+        for p in scorer.phrases:
+            q = self._phrase_blocks(p, settings, low, min(high, mark))
+            if q is None:
+                return None
+            per_phrase.append(q)
+        if not per_phrase:
+            return None
+        n = min(len(q) for q in per_phrase)  # past its array, a phrase is in no block
+        bounds, alive = np.zeros(n), np.ones(n, dtype=bool)
+        for q, weight in zip(per_phrase, scorer.idfs):
+            alive &= q[:n] > 0
+            bounds += weight * q[:n]
+        bounds[~alive] = 0.0
+        bounds *= index.block_slack(conn, scorer.avgdl) / index.QUANT
+        first, last = low >> bits, min(high, mark) >> bits
+        bounds[:first] = 0.0
+        bounds[last + 1:] = 0.0
+        # The tail: messages past the watermark are in no block; score them all.
+        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2) \
+            if self.newest > mark else []
+        scored = scorer.all(self._fetch(tail, scope)) if tail else []
+        if every is not None:
+            # Every match is known: only blocks holding one are read, without asking FTS5 again.
+            by_block: dict[int, list[int]] = {}
+            for m in every:
+                if m <= mark:
+                    by_block.setdefault(m >> bits, []).append(m)
+            held = np.zeros(len(bounds), dtype=bool)
+            inside = [b for b in by_block if b < len(bounds)]
+            held[inside] = True
+            bounds[~held] = 0.0
+        order = np.argsort(-bounds, kind="stable")
+        order = order[: int(np.count_nonzero(bounds > 0))].tolist()
+        ceiling = bounds[order].tolist()
+        read = scored_count = 0
+        step = self.planner.block_batch
+        exact = True
+        while read < len(order):
+            kth = _kth(scored, want)
+            if kth is not None and kth >= ceiling[read]:
+                break
+            if read >= self.planner.max_blocks or scored_count >= self.planner.max_block_candidates:
+                exact = False  # over budget: unproven
+                break
+            ids: list[int] = []
+            for block in order[read:read + step]:
+                if every is not None:
+                    ids += by_block[block]
+                else:
+                    start = max(low, block << bits)
+                    end = min(high, mark, start | ((1 << bits) - 1))
+                    ids += self._matches(parsed.expression, start, end, -1, newest_first=False)
+            read += step
+            step = min(step * 2, 64)
+            scored_count += len(ids)
+            scored.extend(scorer.all(self._fetch(ids, scope)))
+        if not exact and self.planner.strict:
+            return None
+        self.plan = Plan("blocks", exact, scored_count + len(tail))
+        return scored
+
+    def _phrase_blocks(self, p: Phrase, settings: index.Settings, low: int, high: int):
+        """A phrase's bound per block, in bytes' units (numpy), or None when it has none."""
+        import numpy as np
+
+        conn = self.store.conn
+        if p.prefix and len(p.terms) == 1:
+            stem = p.terms[0]
+            expansions = conn.execute(
+                "SELECT term, docs FROM search_terms WHERE term >= ? AND term < ?", (stem, stem + "\U0010ffff")
+            ).fetchall()
+            rare = [t for t, docs in expansions if docs < settings.min_docs]
+            if len(rare) > self.planner.max_rare_expansions:
+                return None
+            # A prefix weighs at most the sum of its expansions' weights, and at most K1 + 1.
+            total = np.zeros(0)
+            for term, docs in expansions:
+                if docs >= settings.min_docs:
+                    total = _add(total, self._term_blocks(term, docs, settings, low, high))
+            if rare:
+                expression = " OR ".join('"' + t + '"' for t in rare)
+                total = _add(total, self._blocks_of(self._matches(expression, low, high, -1), settings))
+            return np.minimum(total, 255.0)
+        fixed = p.terms[:-1] if p.prefix else p.terms
+        if not fixed:
+            return None
+        # A phrase weighs at most what its rarest term does: each of its terms bounds it.
+        out = None
+        for term in fixed:
+            q = self._term_blocks(term, self._docs.get(term, 0), settings, low, high)
+            if out is None:
+                out = q
+            else:
+                n = min(len(out), len(q))
+                out = np.minimum(out[:n], q[:n])
+        return out
+
+    def _term_blocks(self, term: str, docs: int, settings: index.Settings, low: int, high: int):
+        """A term's bound per block: stored for a common term, from its few matches for a rare one."""
+        import numpy as np
+
+        if docs >= settings.min_docs:
+            blob = index.blocks(self.store.conn, term)
+            if blob is not None:
+                return np.frombuffer(blob, dtype=np.uint8).astype(np.float64)
+        return self._blocks_of(self._matches('"' + term + '"', low, high, -1), settings)
+
+    def _blocks_of(self, ids: Sequence[int], settings: index.Settings):
+        """The highest bound (a byte's 255) in every block holding one of ``ids``."""
+        import numpy as np
+
+        if not ids:
+            return np.zeros(0)
+        blocks = np.asarray(ids, dtype=np.int64) >> settings.block_bits
+        out = np.zeros(int(blocks.max()) + 1)
+        out[blocks] = 255.0
+        return out
+
     def _phrase_candidates(self, p: Phrase, scope: Filters, low: int, high: int, settings: index.Settings,
                            depth: int) -> tuple[dict[int, float], float, bool, bool]:
         """(message -> weight bound, bound for messages not listed, whether the listed messages
@@ -643,9 +796,33 @@ class Search:
                 if not prefix:
                     self._docs[term] = n
                 counts.append(min(n, total))
-            self._phrase_docs.append(min(counts) if counts else 0)
-            out.append(index.idf(min(counts) if counts else 0, total))
+            estimate = min(counts) if counts else 0  # at least as many as hold the phrase
+            self._phrase_docs.append(estimate)
+            if len(p.terms) > 1 or p.prefix:
+                estimate = self._phrase_count(p, total)  # bm25 counts the messages holding the phrase
+            out.append(index.idf(min(estimate, total), total))
         return out
+
+    def _phrase_count(self, p: Phrase, total: int) -> int:
+        """How many messages hold a phrase or prefix (FTS5 counts them, as bm25 does), remembered
+        per connection and brought up to date by counting only newer messages when none was
+        deleted since (FTS5's message count grew by exactly the newer messages)."""
+        conn = self.store.conn
+        memo = self.stemmer.phrase_counts
+        key = p.text or '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
+        known = memo.get(key)
+        if known is not None:
+            count, upto, then = known
+            if conn.execute("SELECT count(*) FROM messages WHERE id > ?", (upto,)).fetchone()[0] == total - then:
+                if self.newest > upto:
+                    count += conn.execute(_TAIL_COUNT, (key, upto)).fetchone()[0]
+                memo[key] = (count, self.newest, total)
+                return count
+        count = conn.execute(_TAIL_COUNT, (key, 0)).fetchone()[0]
+        if len(memo) >= index.MEMO_LIMIT // 100:
+            memo.clear()
+        memo[key] = (count, self.newest, total)
+        return count
 
     def _scope_rows(self, scope: Filters) -> list[tuple[int, str, bytes]] | None:
         """Every message of the session or conversation, if there are few enough to read whole."""
@@ -692,9 +869,10 @@ class Search:
         rows = self.store.conn.execute(_IN_SCOPE, {**scope.params(), "ids": json.dumps(list(ids)), "limit": limit})
         return [r[0] for r in rows]
 
-    def _matches(self, expression: str, low: int, high: int, cap: int) -> list[int]:
+    def _matches(self, expression: str, low: int, high: int, cap: int, *, newest_first: bool = True) -> list[int]:
         rows = self.store.conn.execute(
-            _MATCHES, {"expression": expression, "low": low, "high": high, "limit": cap}
+            _MATCHES if newest_first else _MATCHES_FORWARD,
+            {"expression": expression, "low": low, "high": high, "limit": cap},
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -725,6 +903,15 @@ def _ranked_sql(scope: Filters) -> str:
     if not any(name in ENTITIES for name in given):
         return _RANKED
     return _RANKED_WITHIN.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
+
+
+def _add(a, b):
+    """Two per-block arrays added, the shorter padded with zeros."""
+    if len(a) < len(b):
+        a, b = b, a
+    out = a.copy()
+    out[:len(b)] += b
+    return out
 
 
 def _kth(scored: list[tuple[float, int]], k: int) -> float | None:

@@ -21,6 +21,7 @@ import math
 import re
 import sqlite3
 import weakref
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
@@ -36,6 +37,8 @@ TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
 MEMO_LIMIT = 1_000_000  # words remembered per connection before the memo starts afresh
 TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
+BLOCK_BITS = 8  # messages are grouped into blocks of 2**8 consecutive ids for per-block bounds
+QUANT = 255 / (K1 + 1)  # a weight (at most K1 + 1) kept in one byte, rounded up
 
 # FTS5's unicode61 token characters: letters, numbers and private-use characters.
 TOKEN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
@@ -67,6 +70,16 @@ CREATE TABLE search_days (
 CREATE TABLE search_state (
     key   TEXT PRIMARY KEY,
     value
+) WITHOUT ROWID;
+"""
+
+# Per common term, a byte per block of 2**block_bits message ids: the most the term weighs in
+# any message of the block (bm25's per-term part, rounded up), 0 where no message holds it.
+# Search ranks blocks by these bounds and reads the best first (block-max), see memlab.search.
+BLOCKS_SCHEMA = """
+CREATE TABLE search_blocks (
+    term  TEXT PRIMARY KEY,
+    maxes BLOB NOT NULL
 ) WITHOUT ROWID;
 """
 
@@ -123,6 +136,7 @@ class Stemmer:
         self.terms: dict[str, tuple[str, ...]] = {}
         self.single: dict[str, str] = {}  # words that are exactly one term (nearly all)
         self.single_ascii: dict[bytes, str] = {}  # the same, for ASCII words as bytes
+        self.phrase_counts: dict[str, tuple[int, int, int]] = {}  # phrase -> (messages, up to id, FTS5 total)
         self._ready = False
 
     def _setup(self) -> None:
@@ -215,6 +229,7 @@ class Settings:
 
     top_k: int = TOP_K
     min_docs: int = MIN_DOCS
+    block_bits: int = BLOCK_BITS
 
 
 def state(conn: sqlite3.Connection) -> dict:
@@ -223,7 +238,16 @@ def state(conn: sqlite3.Connection) -> dict:
 
 def settings(conn: sqlite3.Connection) -> Settings:
     s = state(conn)
-    return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)))
+    return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)),
+                    int(s.get("block_bits", BLOCK_BITS)))
+
+
+def block_slack(conn: sqlite3.Connection, avgdl: float) -> float:
+    """What block bounds are multiplied by to stay bounds now: a weight grows with the average
+    length, and each was rounded up at the lowest average any fold used."""
+    row = conn.execute("SELECT value FROM search_state WHERE key = 'avgdl_low'").fetchone()
+    low = float(row[0]) if row and row[0] else 0.0
+    return max(1.0, avgdl / low) if low else 1.0
 
 
 def watermark(conn: sqlite3.Connection) -> int:
@@ -273,21 +297,23 @@ def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes]],
 
 
 def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int | None = None,
-          progress: bool | None = False) -> int:
+          block_bits: int | None = None, progress: bool | None = False) -> int:
     """Rebuild the index from every message (one pass); return how many messages it read.
 
     Runs in the caller's transaction (the migration's) or its own.
     """
     current = settings(conn)
     chosen = Settings(top_k if top_k is not None else current.top_k,
-                      min_docs if min_docs is not None else current.min_docs)
+                      min_docs if min_docs is not None else current.min_docs,
+                      block_bits if block_bits is not None else current.block_bits)
     with _writing(conn):
         for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
-                          "DELETE FROM search_state"):
+                          "DELETE FROM search_blocks", "DELETE FROM search_state"):
             conn.execute(statement)
         conn.executemany(
             "INSERT INTO search_state (key, value) VALUES (?, ?)",
-            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0)],
+            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("block_bits", chosen.block_bits),
+             ("watermark", 0)],
         )
         return _fold(conn, 0, chosen, progress=progress)
 
@@ -309,6 +335,11 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bars: dict[str, float] = {}
     top_k, twice, scale = chosen.top_k, 2 * chosen.top_k, K1 + 1
     days: dict[str, list[int]] = {}
+    # Each term's block bounds as packed (block << 8 | byte) entries; messages come in id order,
+    # so one block is gathered at a time.
+    marks: dict[str, array] = {}
+    bits = chosen.block_bits
+    block, block_best = -1, {}
     last = after
     pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
     bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
@@ -318,8 +349,14 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         length = first_varint(size) if size else sum(terms.values())
         counts.update(terms.keys())
         norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
+        if mid >> bits != block:
+            _mark(marks, block, block_best)
+            block, block_best = mid >> bits, {}
+        block_get = block_best.get
         for term, tf in terms.items():
             weight = tf * scale / (tf + norm)
+            if weight > block_get(term, 0.0):
+                block_best[term] = weight
             if weight > bars.get(term, -1.0):
                 kept = best.get(term)
                 if kept is None:
@@ -345,6 +382,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bar.close()
     if not seen:
         return 0
+    _mark(marks, block, block_best)
     before = dict(conn.execute(
         "SELECT term, docs FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
         (json.dumps(list(counts)),),
@@ -364,8 +402,9 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         if old + new < chosen.min_docs:
             continue  # rare: no list
         if after and old < chosen.min_docs:
-            # Newly common: its list needs every message, not only the new ones.
-            best[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl)
+            # Newly common: its list and bounds need every message, not only the new ones.
+            best[term], marks[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl, bits)
+        _write_blocks(conn, term, marks.get(term), merging=bool(after and old >= chosen.min_docs))
         kept = best.get(term)
         merging = after and old >= chosen.min_docs
         if kept and merging:
@@ -387,15 +426,55 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
                     (term, term, chosen.top_k - 1),
                 )
     conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
+    conn.execute(
+        "INSERT INTO search_state (key, value) VALUES ('avgdl_low', :avgdl) ON CONFLICT (key)"
+        " DO UPDATE SET value = min(value, :avgdl)", {"avgdl": avgdl},
+    )
     return seen
+
+
+def _mark(marks: dict[str, array], block: int, block_best: dict[str, float]) -> None:
+    """Record one block's most each term weighs (rounded up to a byte)."""
+    for term, weight in block_best.items():
+        packed = block << 8 | min(255, int(weight * QUANT) + 1)
+        kept = marks.get(term)
+        if kept is None:
+            marks[term] = array("Q", (packed,))
+        else:
+            kept.append(packed)
+
+
+def _write_blocks(conn: sqlite3.Connection, term: str, entries: array | None, *, merging: bool) -> None:
+    """Store a common term's block bounds, raised by ``entries`` (merged into what is stored)."""
+    if not entries and merging:
+        return
+    maxes = bytearray()
+    if merging:
+        row = conn.execute("SELECT maxes FROM search_blocks WHERE term = ?", (term,)).fetchone()
+        maxes = bytearray(row[0]) if row else bytearray()
+    for packed in entries or ():
+        block, q = packed >> 8, packed & 255
+        if block >= len(maxes):
+            maxes.extend(bytes(block + 1 - len(maxes)))
+        if q > maxes[block]:
+            maxes[block] = q
+    conn.execute("INSERT OR REPLACE INTO search_blocks (term, maxes) VALUES (?, ?)", (term, bytes(maxes)))
+
+
+def blocks(conn: sqlite3.Connection, term: str) -> bytes | None:
+    """A common term's block bounds (a byte per block), None for a term without them."""
+    row = conn.execute("SELECT maxes FROM search_blocks WHERE term = ?", (term,)).fetchone()
+    return row[0] if row else None
 
 
 # Whether a term's list already holds top_k entries (the ? is top_k - 1).
 _FULL = "SELECT 1 FROM search_top WHERE term = ? LIMIT 1 OFFSET ?"
 
 
-def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int, avgdl: float) -> list[tuple[float, int]]:
-    """The top messages of one term over the whole table (a term that just became common)."""
+def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int, avgdl: float,
+               bits: int) -> tuple[list[tuple[float, int]], array]:
+    """The top messages of one term over the whole table and its block bounds (a term that
+    just became common)."""
     expression = '"' + term + '"'
     ids = [r[0] for r in conn.execute(
         "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (expression,))]
@@ -405,7 +484,13 @@ def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int
         tf = stemmer.words(content).count(term)
         if tf:
             scored.append((impact(tf, length, avgdl), mid))
-    return heapq.nlargest(top_k, scored)
+    per_block: dict[int, float] = {}
+    for weight, mid in scored:
+        per_block[mid >> bits] = max(per_block.get(mid >> bits, 0.0), weight)
+    entries = array("Q")
+    for block in sorted(per_block):
+        _mark({term: entries}, block, {term: per_block[block]})
+    return heapq.nlargest(top_k, scored), entries
 
 
 def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:

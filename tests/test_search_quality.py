@@ -54,7 +54,7 @@ def corpus(tmp_path_factory):
     for query, texts in RELEVANT.items():
         planted[query] = [r["id"] for r in db.query(
             "SELECT id FROM messages WHERE content IN (SELECT value FROM json_each(?))", (json.dumps(texts),))]
-    search_index.build(db.conn, top_k=30, min_docs=10)
+    search_index.build(db.conn, top_k=30, min_docs=10, block_bits=4)  # blocks of 16 messages
     yield db, planted
     db.close()
 
@@ -122,3 +122,41 @@ def test_scoped_fast_path_agrees_with_scoped_exhaustive(corpus):
         "SELECT f.rowid, rank FROM messages_fts f JOIN messages m ON m.id = f.rowid"
         " WHERE messages_fts MATCH '\"cache\"' AND m.created_at >= ? ORDER BY rank LIMIT 200", (since,))]
     assert agreement([(h.message_id, h.score) for h in hits], best) >= 0.9
+
+
+# The exact planner, sent to the block bounds for every multi-word or prefix query.
+BLOCKS = Planner(blocks_first=True, fts5_limit=0, exact_limit=5, match_limit=40, max_candidates=20, tail_limit=100_000)
+
+
+def ranked(db, expression: str, since: str | None = None) -> list[tuple[int, float]]:
+    return [(r[0], round(-r[1], 9)) for r in db.conn.execute(
+        "SELECT f.rowid, rank FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+        " WHERE messages_fts MATCH ? AND (? IS NULL OR m.created_at >= ?) ORDER BY rank, f.rowid DESC LIMIT 10",
+        (expression, since, since))]
+
+
+@pytest.mark.parametrize("query, mode", [(q, "plain") for q in QUERIES] + [
+    ("cach*", "advanced"), ("work* timeout", "advanced"), ('"the cache"', "advanced"), ("th*", "advanced"),
+    ('"the cache" timeout', "advanced"),  # a phrase's idf counts the messages holding the phrase
+])
+@pytest.mark.parametrize("since", [None, "2026-01-01T08:00:00.000000Z"])
+def test_block_bounds_give_bm25s_exact_top_10(corpus, query, mode, since):
+    db, _ = corpus
+    search = Search(db, BLOCKS)
+    hits = search.run(query, mode=mode, since=since)
+    assert search.plan.exact
+    expression = query if mode == "advanced" else " ".join(f'"{w}"' for w in query.split())
+    assert [(h.message_id, round(h.score, 9)) for h in hits] == ranked(db, expression, since)
+
+
+def test_block_bounds_are_used(corpus):
+    db, _ = corpus
+    paths = []
+    for query in ("cache timeout", "memory worker", "index query retry"):
+        search = Search(db, BLOCKS)
+        search.run(query)
+        paths.append(search.plan.path)
+    search = Search(db, BLOCKS)
+    search.run("cach*", mode="advanced")
+    paths.append(search.plan.path)
+    assert paths.count("blocks") >= 3, paths
