@@ -444,7 +444,7 @@ class Search:
         conn = self.store.conn
         self.newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         self.mark = index.watermark(conn)
-        if self.newest - self.mark > self.planner.tail_limit:
+        if self.newest - self.mark > self.planner.tail_limit or index.pending_removals(conn):
             index.refresh(conn)
             self.mark = index.watermark(conn)
 
@@ -806,22 +806,25 @@ class Search:
     def _phrase_count(self, p: Phrase, total: int) -> int:
         """How many messages hold a phrase or prefix (FTS5 counts them, as bm25 does), remembered
         per connection and brought up to date by counting only newer messages when none was
-        deleted since (FTS5's message count grew by exactly the newer messages)."""
+        deleted or rewritten since (FTS5's message count grew by exactly the newer messages and no
+        refresh took messages out)."""
         conn = self.store.conn
         memo = self.stemmer.phrase_counts
         key = p.text or '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
         known = memo.get(key)
+        changes = index.changes(conn)
         if known is not None:
-            count, upto, then = known
-            if conn.execute("SELECT count(*) FROM messages WHERE id > ?", (upto,)).fetchone()[0] == total - then:
+            count, upto, then, changed = known
+            if changed == changes and conn.execute(
+                    "SELECT count(*) FROM messages WHERE id > ?", (upto,)).fetchone()[0] == total - then:
                 if self.newest > upto:
                     count += conn.execute(_TAIL_COUNT, (key, upto)).fetchone()[0]
-                memo[key] = (count, self.newest, total)
+                memo[key] = (count, self.newest, total, changes)
                 return count
         count = conn.execute(_TAIL_COUNT, (key, 0)).fetchone()[0]
         if len(memo) >= index.MEMO_LIMIT // 100:
             memo.clear()
-        memo[key] = (count, self.newest, total)
+        memo[key] = (count, self.newest, total, changes)
         return count
 
     def _scope_rows(self, scope: Filters) -> list[tuple[int, str, bytes]] | None:

@@ -81,6 +81,25 @@ CREATE TABLE search_blocks (
     term  TEXT PRIMARY KEY,
     maxes BLOB NOT NULL
 ) WITHOUT ROWID;
+
+-- Indexed messages deleted or rewritten since the last refresh, with the text the index counted,
+-- so the next refresh takes their words out of the counts (and folds a rewritten one in again).
+CREATE TABLE search_removed (
+    message_id INTEGER NOT NULL,
+    content    TEXT NOT NULL
+);
+
+CREATE TRIGGER search_removed_ad AFTER DELETE ON messages
+WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark')
+BEGIN
+    INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
+END;
+
+CREATE TRIGGER search_removed_au AFTER UPDATE OF content ON messages
+WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark') AND new.content IS NOT old.content
+BEGIN
+    INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
+END;
 """
 
 
@@ -136,7 +155,7 @@ class Stemmer:
         self.terms: dict[str, tuple[str, ...]] = {}
         self.single: dict[str, str] = {}  # words that are exactly one term (nearly all)
         self.single_ascii: dict[bytes, str] = {}  # the same, for ASCII words as bytes
-        self.phrase_counts: dict[str, tuple[int, int, int]] = {}  # phrase -> (messages, up to id, FTS5 total)
+        self.phrase_counts: dict[str, tuple[int, int, int, int]] = {}  # phrase -> (messages, up to id, FTS5 total, changes)
         self._ready = False
 
     def _setup(self) -> None:
@@ -285,6 +304,14 @@ def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int,
     )
 
 
+def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes]]:
+    yield from conn.execute(
+        "SELECT m.id, m.content, m.created_at, d.sz FROM messages m"
+        " JOIN messages_fts_docsize d ON d.id = m.id WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
+        (json.dumps(ids),),
+    )
+
+
 def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes]],
              chunk: int = 2_000) -> Iterator[tuple[int, str, str, bytes]]:
     """The rows again, with the words of each chunk of them stemmed in one round trip."""
@@ -308,7 +335,7 @@ def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int |
                       block_bits if block_bits is not None else current.block_bits)
     with _writing(conn):
         for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
-                          "DELETE FROM search_blocks", "DELETE FROM search_state"):
+                          "DELETE FROM search_blocks", "DELETE FROM search_removed", "DELETE FROM search_state"):
             conn.execute(statement)
         conn.executemany(
             "INSERT INTO search_state (key, value) VALUES (?, ?)",
@@ -319,13 +346,59 @@ def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int |
 
 
 def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
-    """Fold messages added since the last build or refresh into the index; return how many."""
+    """Fold messages added, deleted or rewritten since the last build or refresh into the index;
+    return how many were added."""
     with _writing(conn):
-        return _fold(conn, watermark(conn), settings(conn), progress=progress)
+        chosen = settings(conn)
+        rewritten = _take_out_removed(conn)
+        added = _fold(conn, watermark(conn), chosen, progress=progress)
+        if rewritten:
+            _fold(conn, watermark(conn), chosen, progress=False, rewritten=rewritten)
+        return added
 
 
-def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None) -> int:
-    """Read messages past ``after``: update counts, day ranges and the top lists."""
+def pending_removals(conn: sqlite3.Connection) -> bool:
+    """Whether indexed messages were deleted or rewritten since the last refresh."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM search_removed)").fetchone()[0] == 1
+
+
+def changes(conn: sqlite3.Connection) -> int:
+    """How many refreshes took deleted or rewritten messages out (phrase counts remembered
+    before then are stale)."""
+    row = conn.execute("SELECT value FROM search_state WHERE key = 'changes'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
+    """Take the words of deleted or rewritten messages out of the document counts; return the
+    rewritten ones (to fold in again). The lists and block bounds keep them: still bounds."""
+    rows = conn.execute(
+        "SELECT message_id, content FROM search_removed"
+        " WHERE rowid IN (SELECT min(rowid) FROM search_removed GROUP BY message_id)"  # the text indexed
+    ).fetchall()
+    if not rows:
+        return []
+    stemmer = stemmer_for(conn)
+    stemmer.learn_texts(content for _, content in rows)
+    gone: Counter[str] = Counter()
+    for _, content in rows:
+        gone.update(set(stemmer.words(content)))
+    conn.executemany("UPDATE search_terms SET docs = max(0, docs - ?) WHERE term = ?",
+                     [(n, term) for term, n in gone.items()])
+    conn.execute("DELETE FROM search_removed")
+    conn.execute(
+        "INSERT INTO search_state (key, value) VALUES ('changes', 1)"
+        " ON CONFLICT (key) DO UPDATE SET value = value + 1"
+    )
+    ids = json.dumps([mid for mid, _ in rows])
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,))]
+
+
+def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None,
+          rewritten: list[int] | None = None) -> int:
+    """Read messages past ``after`` (or the ``rewritten`` ones): update counts, day ranges, the
+    top lists and the block bounds."""
     stemmer = stemmer_for(conn)
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
@@ -341,10 +414,14 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bits = chosen.block_bits
     block, block_best = -1, {}
     last = after
-    pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
+    if rewritten is None:
+        pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
+        source = _messages_after(conn, after)
+    else:
+        pending, source = len(rewritten), _messages_in(conn, rewritten)
     bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
     seen = 0
-    for mid, content, created_at, size in _learned(stemmer, _messages_after(conn, after)):
+    for mid, content, created_at, size in _learned(stemmer, source):
         terms = Counter(stemmer.words(content))
         length = first_varint(size) if size else sum(terms.values())
         counts.update(terms.keys())
@@ -425,7 +502,8 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
                     " ORDER BY impact DESC, message_id DESC LIMIT 1 OFFSET ?)",
                     (term, term, chosen.top_k - 1),
                 )
-    conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
+    if rewritten is None:
+        conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
     conn.execute(
         "INSERT INTO search_state (key, value) VALUES ('avgdl_low', :avgdl) ON CONFLICT (key)"
         " DO UPDATE SET value = min(value, :avgdl)", {"avgdl": avgdl},
