@@ -8,7 +8,8 @@ expression as ``QuerySyntaxError``.
 Ranking is FTS5's bm25. A query that is a conjunction of words, phrases and prefixes (every
 plain query, most advanced ones) is planned by memlab: it scores the matches itself when they
 are few, else the candidates from ``search_index``'s per-term top lists, stopping once no
-unread candidate can beat the hits it has (see ``Plan``). Other advanced queries run as FTS5's
+unread candidate can beat the hits it has; when the lists can't prove that, blocks of messages
+best bound first (block-max), the same stop (see ``Plan``). Other advanced queries run as FTS5's
 own ``ORDER BY rank``.
 """
 
@@ -91,8 +92,14 @@ class Planner:
     conversation with at most this many messages is read whole. When the lists can't fill a
     narrow scope, the newest ``fallback_scored`` of the newest ``fallback_matches`` matches inside
     it are scored too (not exact). ``tail_limit``: unindexed messages before search folds them
-    into the index. ``strict`` (the default): an answer memlab can't prove is bm25's top is
-    re-ranked by FTS5 instead (exact, at FTS5's cost); ``strict=False`` keeps the unproven answer
+    into the index. Block bounds (``_from_blocks``): ``scan_limit``: a multi-word query with at
+    most this many matches has them all read once (forwards) and only blocks holding one are read;
+    ``block_batch``: blocks read in the first round (doubling after); ``max_blocks`` and
+    ``max_block_candidates``: the budget past which the answer is unproven; ``max_rare_expansions``:
+    a prefix with more rare expansions has no block bounds; ``blocks_first``: go to the block bounds
+    before the top lists (tests use it). ``strict`` (the default): an answer memlab can't prove is
+    bm25's top is re-planned by block bounds, then re-ranked by FTS5 (exact, at FTS5's cost) if still
+    unproven; ``strict=False`` keeps the unproven answer
     (faster for several mid-frequency words, prefixes and narrow scopes at a million messages,
     but it can miss some of the true top 10: ``memlab bench --only search`` reports how often).
     """
@@ -119,8 +126,8 @@ class Planner:
 @dataclass
 class Plan:
     """How the last search was answered: ``path`` is "empty", "fts5" (ORDER BY rank), "scope"
-    (a session or conversation read whole), "matches" (every match scored) or "lists" (top
-    lists); ``exact`` whether the top hits are provably bm25's."""
+    (a session or conversation read whole), "matches" (every match scored), "lists" (top
+    lists) or "blocks" (block bounds); ``exact`` whether the top hits are provably bm25's."""
 
     path: str
     exact: bool
