@@ -293,4 +293,5 @@ def search_blocks(db: Database) -> None:
     from . import search_index as index
 
     run_script(db, index.BLOCKS_SCHEMA)
-    index.build(db.conn)
+    filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
+    index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade
