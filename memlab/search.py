@@ -99,7 +99,10 @@ class Planner:
     a prefix with more rare expansions has no block bounds; ``blocks_first``: go to the block bounds
     before the top lists (tests use it). ``strict`` (the default): an answer memlab can't prove is
     bm25's top is re-planned by block bounds, then re-ranked by FTS5 (exact, at FTS5's cost) if still
-    unproven; ``strict=False`` keeps the unproven answer
+    unproven. Costs, measured on a 2-core machine and used only to choose: FTS5's ranking takes
+    about ``fts5_doc_us`` per message holding a term plus ``fts5_match_us`` per match; memlab scores a
+    message in ``score_us``; a query whose matches are all known and whose FTS5 cost is at most
+    ``fts5_cheap_ms`` goes to FTS5. ``strict=False`` keeps the unproven answer
     (faster for several mid-frequency words, prefixes and narrow scopes at a million messages,
     but it can miss some of the true top 10: ``memlab bench --only search`` reports how often).
     """
@@ -121,6 +124,10 @@ class Planner:
     max_block_candidates: int = 4_000
     scan_limit: int = 8_000
     max_rare_expansions: int = 200
+    fts5_cheap_ms: float = 2.0
+    fts5_doc_us: float = 0.08
+    fts5_match_us: float = 1.6
+    score_us: float = 14.0
 
 
 @dataclass
@@ -510,9 +517,21 @@ class Search:
         known = probe if len(probe) <= self.planner.scan_limit else None
         if not listable or self.planner.blocks_first:
             return blocks(known)
+        fts5_ms = self._fts5_ms(len(known)) if known is not None and not scope.any else None
+        if fts5_ms is not None and fts5_ms <= self.planner.fts5_cheap_ms:
+            return None  # FTS5 ranks these few matches of not-too-common words faster (and exactly)
         every = sorted(probe, reverse=True) if len(probe) <= self.planner.match_limit else None
         scored = self._from_lists(parsed, scope, want, settings, scorer, low, high, every)
-        return scored if self.plan.exact or not self.planner.strict else blocks(known)
+        if self.plan.exact or not self.planner.strict:
+            return scored
+        if fts5_ms is not None and fts5_ms < self.planner.score_us * len(known) / 1000:
+            return None  # scoring the matches ourselves would cost more than FTS5's ranking
+        return blocks(known)
+
+    def _fts5_ms(self, matches: int) -> float:
+        """A guess of FTS5's ORDER BY rank time: bm25 first counts every term's messages, then
+        scores each match."""
+        return (self.planner.fts5_doc_us * self._term_docs + self.planner.fts5_match_us * matches) / 1000
 
     def _from_lists(self, parsed: Query, scope: Filters, want: int, settings: index.Settings, scorer: "Scorer",
                     low: int, high: int, every: list[int] | None) -> list[tuple[float, int]]:
@@ -785,6 +804,7 @@ class Search:
         tail = self.newest > mark
         self._docs: dict[str, int] = {}
         self._phrase_docs: list[int] = []
+        self._term_docs = 0  # messages of every term (a prefix: of its expansions), summed
         out = []
         for p in phrases:
             counts = []
@@ -802,6 +822,7 @@ class Search:
                     n += conn.execute(_TAIL_COUNT, ('"' + term + '"' + ("*" if prefix else ""), mark)).fetchone()[0]
                 if not prefix:
                     self._docs[term] = n
+                self._term_docs += n
                 counts.append(min(n, total))
             estimate = min(counts) if counts else 0  # at least as many as hold the phrase
             self._phrase_docs.append(estimate)

@@ -433,7 +433,7 @@ def test_after_deletes_and_rewrites_scores_are_still_fts5s(db, corpus, query):
     search_index.build(db.conn, top_k=2, min_docs=1, block_bits=1)
     db.execute("DELETE FROM messages WHERE id = ?", (corpus[1],))
     db.execute("UPDATE messages SET content = 'optimize optimize kubernetes now' WHERE id = ?", (corpus[3],))
-    planned = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0))
+    planned = Search(db, Planner(fts5_limit=0, fts5_cheap_ms=-1, score_us=0, exact_limit=0, match_limit=0, max_candidates=0))
     mine = planned.run(query, limit=2)
     assert planned.plan.path in ("lists", "blocks")
     theirs = Search(db, Planner(fts5_limit=10**9)).run(query, limit=2)
