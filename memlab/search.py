@@ -706,15 +706,25 @@ class Search:
             rare = [t for t, docs in expansions if docs < settings.min_docs]
             if len(rare) > self.planner.max_rare_expansions:
                 return None
-            # A prefix weighs at most the sum of its expansions' weights, and at most K1 + 1.
-            total = np.zeros(0)
+            # A prefix's frequency is the sum of its expansions'. With K the message's length
+            # norm, a weight w means tf/K = w / (K1 + 1 - w): so tf/K of the prefix is at most
+            # S, the sum of that over each expansion's block bound, and the prefix weighs at most
+            # (K1 + 1) S / (1 + S) whatever the length (tighter than the sum of the bounds).
+            top = index.K1 + 1
+            slack = index.block_slack(conn, index.totals(conn)[1])
+            ratio = np.zeros(0)
             for term, docs in expansions:
                 if docs >= settings.min_docs:
-                    total = _add(total, self._term_blocks(term, docs, settings, low, high))
-            if rare:
+                    weight = np.minimum(self._term_blocks(term, docs, settings, low, high) * slack / index.QUANT, top)
+                    with np.errstate(divide="ignore"):
+                        ratio = _add(ratio, weight / (top - weight))
+            if rare:  # no bounds kept: any weight, in every block holding one
                 expression = " OR ".join('"' + t + '"' for t in rare)
-                total = _add(total, self._blocks_of(self._matches(expression, low, high, -1), settings))
-            return np.minimum(total, 255.0)
+                held = self._blocks_of(self._matches(expression, low, high, -1), settings)
+                ratio = _add(ratio, np.where(held > 0, np.inf, 0.0))
+            with np.errstate(invalid="ignore"):
+                bound = np.where(np.isinf(ratio), top, top * ratio / (1 + ratio))
+            return bound * index.QUANT / slack  # bytes' units, as the caller scales them
         fixed = p.terms[:-1] if p.prefix else p.terms
         if not fixed:
             return None
@@ -990,8 +1000,8 @@ def frequency(terms: list[str], p: Phrase) -> int:
     if n == 1:
         if not p.prefix:
             return terms.count(p.terms[0])
-        stem = p.terms[0]
-        return sum(1 for t in terms if t.startswith(stem))
+        # Terms starting with the prefix, counted in C: each term follows a NUL (terms hold none).
+        return ("\x00" + "\x00".join(terms)).count("\x00" + p.terms[0])
     return sum(1 for i in positions(terms, p))
 
 
