@@ -160,3 +160,24 @@ def test_block_bounds_are_used(corpus):
     search.run("cach*", mode="advanced")
     paths.append(search.plan.path)
     assert paths.count("blocks") >= 3, paths
+
+
+@pytest.mark.parametrize("stem", ["cach", "th", "work", "de", "i"])
+def test_prefix_block_bounds_hold_for_every_message(corpus, stem):
+    from memlab.search import Phrase, Scorer
+
+    db, _ = corpus
+    search = Search(db, BLOCKS)
+    search.run("anything")  # the index is current
+    settings = search_index.settings(db.conn)
+    total, avgdl = search_index.totals(db.conn)
+    bound = search._phrase_blocks(Phrase((stem,), prefix=True), settings, 0, 2**62)
+    bound = bound * search_index.block_slack(db.conn, avgdl) / search_index.QUANT
+    prefix = Scorer(search.stemmer, [Phrase((stem,), prefix=True)], [1.0], avgdl)  # idf 1: the weight
+    checked = 0
+    for mid, content, size in search_index.fetch(db.conn, [r["id"] for r in db.query("SELECT id FROM messages")]):
+        weight = prefix.score(content, search_index.first_varint(size))
+        if weight is not None:
+            assert weight <= bound[mid >> settings.block_bits] + 1e-9, (mid, weight)
+            checked += 1
+    assert checked
