@@ -531,3 +531,7 @@ def test_benchmark_puts_each_query_beside_raw_sqlite(tmp_path):
     targets = {row.operation: row.target for row in report.rows if row.target}
     assert targets["cost per model per day, all rows"] == "<= 100 ms (p50)"
     assert all(row.met is not None for row in report.rows if row.target)
+    measured = " | ".join(row.operation for row in report.rows)
+    for query in ("cost per model", "percentiles", "Europe/Berlin", "cache", "top 10 sessions", "agent performance",
+                  "routing", "session activity", "activity per day"):
+        assert query in measured

@@ -43,6 +43,22 @@ WITH ranked AS (
 SELECT metric_name, q.value AS q, n, r, ranked.value
 FROM ranked JOIN json_each(:qs) q
   ON r IN (CAST((n - 1) * q.value AS INTEGER), CAST((n - 1) * q.value AS INTEGER) + 1)"""
+NAIVE_ROUTING = """
+SELECT selected_agent, COUNT(*) AS decisions, AVG(confidence) AS mean_confidence,
+       AVG(outcome = 'success') AS success_rate
+FROM routing_decisions GROUP BY selected_agent"""
+NAIVE_SESSIONS = """
+SELECT s.session_id, s.user_id, s.project_id, s.status, s.created_at, s.last_active_at,
+       COUNT(DISTINCT c.conversation_id) AS conversations, COUNT(m.id) AS messages,
+       SUM(m.token_count) AS tokens
+FROM sessions s LEFT JOIN conversations c ON c.session_id = s.session_id
+LEFT JOIN messages m ON m.conversation_id = c.conversation_id
+GROUP BY s.session_id ORDER BY s.created_at LIMIT 50"""
+NAIVE_ACTIVITY = """
+SELECT substr(m.created_at, 1, 10) AS day, COUNT(DISTINCT c.session_id) AS sessions, COUNT(*) AS messages,
+       COUNT(DISTINCT s.user_id) AS active_users
+FROM messages m JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id GROUP BY day"""
 NAIVE_TOP_SESSIONS = """
 SELECT session_id, SUM(cost_usd) AS cost_usd FROM cost_tracking
 GROUP BY session_id ORDER BY cost_usd DESC LIMIT 10"""
@@ -117,6 +133,12 @@ def compare(db: "memlab.Database", db_path: Path, rounds: int) -> list[Row]:
          lambda: _frame(raw, NAIVE_TOP_SESSIONS), None, "memlab adds messages, tokens, times per session"),
         ("agent performance", a.agent_performance, lambda: naive_agents(raw), None,
          "raw: all interactions into pandas; memlab adds linked cost"),
+        ("routing per selected agent", a.routing, lambda: _frame(raw, NAIVE_ROUTING), None,
+         "raw: GROUP BY agent read into pandas; memlab adds how often the top candidate was not chosen"),
+        ("session activity, first 50 sessions", lambda: a.session_activity(limit=50),
+         lambda: _frame(raw, NAIVE_SESSIONS), None, "raw: sessions joined to their messages, GROUP BY; memlab adds cost, duration"),
+        ("activity per day (sessions, messages, users)", lambda: a.activity_over_time(period="day"),
+         lambda: _frame(raw, NAIVE_ACTIVITY), None, "raw: messages joined to sessions, GROUP BY day; memlab fills empty days"),
     ]
     rows = []
     try:
