@@ -314,10 +314,10 @@ def test_refresh_keeps_the_same_top_lists_as_a_rebuild(db, corpus):
 
 def test_strict_planner_re_plans_an_unproven_answer_by_blocks(db, corpus):
     search_index.build(db.conn, top_k=1, min_docs=1, block_bits=1)
-    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0)
+    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0, block_queries=True)
     loose = Search(db, Planner(strict=False, **thresholds))
     loose.run("optimize", limit=1)
-    strict = Search(db, Planner(**thresholds))  # the default
+    strict = Search(db, Planner(**thresholds))
     hits = strict.run("optimize", limit=1)
     assert not loose.plan.exact and loose.plan.path == "lists"
     assert strict.plan.path == "blocks" and strict.plan.exact
@@ -355,7 +355,7 @@ def test_fts5_ranking_within_a_scope_is_fts5_rank_over_the_scope(db, corpus, fil
 
 def test_strict_planner_answers_a_common_prefix_by_blocks(db, corpus):
     search_index.build(db.conn, top_k=1, min_docs=1, block_bits=1)
-    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0)
+    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0, block_queries=True)
     loose, strict = Search(db, Planner(strict=False, **thresholds)), Search(db, Planner(**thresholds))
     loose.run("optim*", mode="advanced", limit=1)
     hits = strict.run("optim*", mode="advanced", limit=1)
@@ -433,7 +433,8 @@ def test_after_deletes_and_rewrites_scores_are_still_fts5s(db, corpus, query):
     search_index.build(db.conn, top_k=2, min_docs=1, block_bits=1)
     db.execute("DELETE FROM messages WHERE id = ?", (corpus[1],))
     db.execute("UPDATE messages SET content = 'optimize optimize kubernetes now' WHERE id = ?", (corpus[3],))
-    planned = Search(db, Planner(fts5_limit=0, fts5_cheap_ms=-1, score_us=0, exact_limit=0, match_limit=0, max_candidates=0))
+    planned = Search(db, Planner(fts5_limit=0, fts5_cheap_ms=-1, score_us=0, exact_limit=0, match_limit=0, max_candidates=0,
+                                 block_queries=True))
     mine = planned.run(query, limit=2)
     assert planned.plan.path in ("lists", "blocks")
     theirs = Search(db, Planner(fts5_limit=10**9)).run(query, limit=2)

@@ -125,7 +125,7 @@ def test_scoped_fast_path_agrees_with_scoped_exhaustive(corpus):
 
 
 # The exact planner, sent to the block bounds for every multi-word or prefix query.
-BLOCKS = Planner(blocks_first=True, fts5_limit=0, exact_limit=5, match_limit=40, max_candidates=20, tail_limit=100_000)
+BLOCKS = Planner(blocks_first=True, block_queries=True, fts5_limit=0, exact_limit=5, match_limit=40, max_candidates=20, tail_limit=100_000)
 
 
 def ranked(db, expression: str, since: str | None = None) -> list[tuple[int, float]]:
