@@ -635,11 +635,11 @@ class Search:
 
         if every is None and not self.planner.block_queries:
             return None  # asking FTS5 block by block costs more than its own ranking at scale
-        conn = self.store.conn
         bits, mark = settings.block_bits, self.mark
+        slack = index.block_slack(self.store.conn, scorer.avgdl)
         per_phrase = []
         for p in scorer.phrases:
-            q = self._phrase_blocks(p, settings, low, min(high, mark))
+            q = self._phrase_blocks(p, settings, low, min(high, mark), slack)
             if q is None:
                 return None
             per_phrase.append(q)
@@ -651,7 +651,6 @@ class Search:
             alive &= q[:n] > 0
             bounds += weight * q[:n]
         bounds[~alive] = 0.0
-        bounds *= index.block_slack(conn, scorer.avgdl) / index.QUANT
         first, last = low >> bits, min(high, mark) >> bits
         bounds[:first] = 0.0
         bounds[last + 1:] = 0.0
@@ -699,8 +698,9 @@ class Search:
         self.plan = Plan("blocks", exact, scored_count + len(tail))
         return scored
 
-    def _phrase_blocks(self, p: Phrase, settings: index.Settings, low: int, high: int):
-        """A phrase's bound per block, in bytes' units (numpy), or None when it has none."""
+    def _phrase_blocks(self, p: Phrase, settings: index.Settings, low: int, high: int, slack: float):
+        """The most a phrase weighs in each block (numpy; stored bounds times ``slack``), or None
+        when it has no bounds."""
         import numpy as np
 
         conn = self.store.conn
@@ -717,11 +717,10 @@ class Search:
             # S, the sum of that over each expansion's block bound, and the prefix weighs at most
             # (K1 + 1) S / (1 + S) whatever the length (tighter than the sum of the bounds).
             top = index.K1 + 1
-            slack = index.block_slack(conn, index.totals(conn)[1])
             ratio = np.zeros(0)
             for term, docs in expansions:
                 if docs >= settings.min_docs:
-                    weight = np.minimum(self._term_blocks(term, docs, settings, low, high) * slack / index.QUANT, top)
+                    weight = np.minimum(self._term_blocks(term, docs, settings, low, high, slack), top)
                     with np.errstate(divide="ignore"):
                         ratio = _add(ratio, weight / (top - weight))
             if rare:  # no bounds kept: any weight, in every block holding one
@@ -729,15 +728,14 @@ class Search:
                 held = self._blocks_of(self._matches(expression, low, high, -1), settings)
                 ratio = _add(ratio, np.where(held > 0, np.inf, 0.0))
             with np.errstate(invalid="ignore"):
-                bound = np.where(np.isinf(ratio), top, top * ratio / (1 + ratio))
-            return bound * index.QUANT / slack  # bytes' units, as the caller scales them
+                return np.where(np.isinf(ratio), top, top * ratio / (1 + ratio))
         fixed = p.terms[:-1] if p.prefix else p.terms
         if not fixed:
             return None
         # A phrase weighs at most what its rarest term does: each of its terms bounds it.
         out = None
         for term in fixed:
-            q = self._term_blocks(term, self._docs.get(term, 0), settings, low, high)
+            q = self._term_blocks(term, self._docs.get(term, 0), settings, low, high, slack)
             if out is None:
                 out = q
             else:
@@ -745,25 +743,26 @@ class Search:
                 out = np.minimum(out[:n], q[:n])
         return out
 
-    def _term_blocks(self, term: str, docs: int, settings: index.Settings, low: int, high: int):
-        """A term's bound per block: stored for a common term, from its few matches for a rare one."""
+    def _term_blocks(self, term: str, docs: int, settings: index.Settings, low: int, high: int, slack: float):
+        """A term's bound per block: stored for a common term (times ``slack``), from its few
+        matches for a rare one."""
         import numpy as np
 
         if docs >= settings.min_docs:
             blob = index.blocks(self.store.conn, term)
             if blob is not None:
-                return np.frombuffer(blob, dtype=np.uint8).astype(np.float64)
+                return np.frombuffer(blob, dtype=np.uint8) * (slack / index.QUANT)
         return self._blocks_of(self._matches('"' + term + '"', low, high, -1), settings)
 
     def _blocks_of(self, ids: Sequence[int], settings: index.Settings):
-        """The highest bound (a byte's 255) in every block holding one of ``ids``."""
+        """The highest weight there is (K1 + 1) in every block holding one of ``ids``."""
         import numpy as np
 
         if not ids:
             return np.zeros(0)
         blocks = np.asarray(ids, dtype=np.int64) >> settings.block_bits
         out = np.zeros(int(blocks.max()) + 1)
-        out[blocks] = 255.0
+        out[blocks] = index.K1 + 1
         return out
 
     def _phrase_candidates(self, p: Phrase, scope: Filters, low: int, high: int, settings: index.Settings,

@@ -171,8 +171,8 @@ def test_prefix_block_bounds_hold_for_every_message(corpus, stem):
     search.run("anything")  # the index is current
     settings = search_index.settings(db.conn)
     total, avgdl = search_index.totals(db.conn)
-    bound = search._phrase_blocks(Phrase((stem,), prefix=True), settings, 0, 2**62)
-    bound = bound * search_index.block_slack(db.conn, avgdl) / search_index.QUANT
+    slack = search_index.block_slack(db.conn, avgdl)
+    bound = search._phrase_blocks(Phrase((stem,), prefix=True), settings, 0, 2**62, slack)
     prefix = Scorer(search.stemmer, [Phrase((stem,), prefix=True)], [1.0], avgdl)  # idf 1: the weight
     checked = 0
     for mid, content, size in search_index.fetch(db.conn, [r["id"] for r in db.query("SELECT id FROM messages")]):
