@@ -511,10 +511,15 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     return seen
 
 
+def _packed(block: int, weight: float) -> int:
+    """A block and the most a term weighs there, rounded up to a byte, in one integer."""
+    return block << 8 | min(255, int(weight * QUANT) + 1)
+
+
 def _mark(marks: dict[str, array], block: int, block_best: dict[str, float]) -> None:
-    """Record one block's most each term weighs (rounded up to a byte)."""
+    """Record one block's most each term weighs."""
     for term, weight in block_best.items():
-        packed = block << 8 | min(255, int(weight * QUANT) + 1)
+        packed = _packed(block, weight)
         kept = marks.get(term)
         if kept is None:
             marks[term] = array("Q", (packed,))
@@ -565,9 +570,7 @@ def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int
     per_block: dict[int, float] = {}
     for weight, mid in scored:
         per_block[mid >> bits] = max(per_block.get(mid >> bits, 0.0), weight)
-    entries = array("Q")
-    for block in sorted(per_block):
-        _mark({term: entries}, block, {term: per_block[block]})
+    entries = array("Q", (_packed(block, weight) for block, weight in sorted(per_block.items())))
     return heapq.nlargest(top_k, scored), entries
 
 
