@@ -245,7 +245,6 @@ def test_metric_percentiles_match_numpy_linear(rows, period, tag, percentiles):
         assert row["mean"] == pytest.approx(data.mean(), rel=1e-9, abs=1e-9)
         for p in percentiles:
             assert row[f"p{p:g}"] == pytest.approx(np.percentile(data, p), rel=1e-9, abs=1e-9)
-        units = values["unit"].dropna()
         latest = values["unit"].iloc[-1]
         assert (pd.isna(row["unit"]) and pd.isna(latest)) or row["unit"] == latest
 

@@ -281,7 +281,7 @@ def _open_new(path: str, start: mp.Barrier, report: mp.Queue) -> None:
     try:
         memlab.open(path).close()
         report.put("ok")
-    except Exception as e:
+    except Exception:
         import traceback; report.put(traceback.format_exc()[-2500:])
 
 
