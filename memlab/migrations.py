@@ -287,11 +287,23 @@ def import_state(db: Database) -> None:
 
 @migrations(name="005_search_blocks")
 def search_blocks(db: Database) -> None:
-    """Per-block bounds for the search index (see memlab.search_index), so multi-word, prefix and
-    scoped searches are answered exactly without FTS5's full ranking; then the index is built from
-    the messages already stored."""
+    """The record of messages deleted or rewritten since the search index's last refresh (see
+    memlab.search_index). Until 006 this step also made per-block score bounds and built the
+    index; 006 drops those bounds (the postings answer what they did, faster) and builds."""
     from . import search_index as index
 
-    run_script(db, index.BLOCKS_SCHEMA)
+    run_script(db, index.REMOVALS_SCHEMA)
+
+
+@migrations(name="006_search_postings")
+def search_postings(db: Database) -> None:
+    """Each term's messages and frequencies beside FTS5 (see memlab.search_postings), so searches
+    of several words, prefixes and scoped searches are ranked exactly without FTS5's full
+    ranking; then the index is (re)built from the messages already stored."""
+    from . import search_index as index
+    from . import search_postings as postings
+
+    db.execute("DROP TABLE IF EXISTS search_blocks")
+    run_script(db, postings.SCHEMA)
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade

@@ -6,11 +6,11 @@ FTS5, so no input can be an FTS5 syntax error. Advanced mode passes FTS5 syntax 
 expression as ``QuerySyntaxError``.
 
 Ranking is FTS5's bm25. A query that is a conjunction of words, phrases and prefixes (every
-plain query, most advanced ones) is planned by memlab: it scores the matches itself when they
-are few, else the candidates from ``search_index``'s per-term top lists, stopping once no
-unread candidate can beat the hits it has; when the lists can't prove that, blocks of messages
-best bound first (block-max), the same stop (see ``Plan``). Other advanced queries run as FTS5's
-own ``ORDER BY rank``.
+plain query, most advanced ones) is planned by memlab: one common word or phrase reads its top
+list (``search_index``) until no unread message can beat the hits; anything else is scored
+from the postings (``search_postings``) with numpy, every match at once; a session is read
+whole (see ``Plan``). Other advanced queries, and answers memlab can't prove, run as FTS5's own
+``ORDER BY rank``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import itertools
 import json
 import re
 import sqlite3
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import search_index as index
+from . import search_postings as postings
 from . import validation as v
 from .errors import QuerySyntaxError, ValidationError
 from .messages import ROLES
@@ -80,65 +81,37 @@ class Query:
 
 @dataclass
 class Planner:
-    """Query-time thresholds (tests lower them to force the fast path on small corpora).
+    """Query-time thresholds (tests change them to force one path on small corpora).
 
-    ``guess_margin``: a multi-word search also stops, unproven, once its k-th score beats this
-    times the best guess (one occurrence of each missing word) of any unread candidate.
     ``fts5_limit``: a query whose words are in at most this many messages in all is left to FTS5's
-    ``ORDER BY rank`` (cheap then: bm25's cost grows with those counts). ``exact_limit``: at most
-    this many matches are all scored. ``match_limit``: at most this many
-    matches of a multi-word query are read to know which listed messages hold every word. ``batch``: candidates scored per
-    round from the top lists; ``max_candidates``: rounds stop here. ``scope_limit``: a session or
-    conversation with at most this many messages is read whole. When the lists can't fill a
-    narrow scope, the newest ``fallback_scored`` of the newest ``fallback_matches`` matches inside
-    it are scored too (not exact). ``tail_limit``: unindexed messages before search folds them
-    into the index. Block bounds (``_from_blocks``): ``scan_limit``: a multi-word query with at
-    most this many matches has them all read once (forwards) and only blocks holding one are read;
-    ``block_batch``: blocks read in the first round (doubling after); ``max_blocks`` and
-    ``max_block_candidates``: the budget past which the answer is unproven; ``max_rare_expansions``:
-    a prefix with more rare expansions has no block bounds; ``blocks_first``: go to the block bounds
-    before the top lists (tests use it); ``block_queries``: when the matches aren't all known, ask
-    FTS5 for each block's (off: at a million messages a block query costs about a millisecond, so
-    reading blocks this way was slower than FTS5's own ranking: 2.3 s for a prefix, where FTS5 took
-    0.33 s). ``strict`` (the default): an answer memlab can't prove is
-    bm25's top is re-planned by block bounds, then re-ranked by FTS5 (exact, at FTS5's cost) if still
-    unproven. Costs, measured on a 2-core machine and used only to choose: FTS5's ranking takes
-    about ``fts5_doc_us`` per message holding a term plus ``fts5_match_us`` per match; memlab scores a
-    message in ``score_us``; a query whose matches are all known and whose FTS5 cost is at most
-    ``fts5_cheap_ms`` goes to FTS5. ``strict=False`` keeps the unproven answer
-    (faster for several mid-frequency words, prefixes and narrow scopes at a million messages,
-    but it can miss some of the true top 10: ``memlab bench --only search`` reports how often).
+    ``ORDER BY rank`` (cheap then: bm25's cost grows with those counts). ``scope_limit``: a session
+    or conversation with at most this many messages is read whole. ``match_limit``: one word or
+    phrase in more messages than this (and not inside a user or project) tries its top list
+    first; ``batch``: candidates scored per round from the list, ``max_candidates``: the rounds
+    stop here, unproven; ``exact_limit``: a phrase whose rarest word has no list has at most this
+    many (times 4) of its matches read. Everything else is ranked from the postings;
+    ``max_verified``: a phrase of several words has at most this many messages scored from text
+    before FTS5 ranks instead. ``tail_limit``: unindexed messages before search folds them into
+    the index. An answer memlab can't prove is bm25's top is re-ranked by FTS5 (exact, at FTS5's
+    cost).
     """
 
-    strict: bool = True
     fts5_limit: int = 1_000
-    guess_margin: float = 1.1
-    exact_limit: int = 300
+    scope_limit: int = 2_000
     match_limit: int = 3_000
     batch: int = 40
     max_candidates: int = 400
-    scope_limit: int = 2_000
-    fallback_matches: int = 3_000
-    fallback_scored: int = 100
+    exact_limit: int = 300
+    max_verified: int = 1_000
     tail_limit: int = index.TAIL_LIMIT
-    block_batch: int = 2
-    blocks_first: bool = False
-    block_queries: bool = False
-    max_blocks: int = 400
-    max_block_candidates: int = 4_000
-    scan_limit: int = 8_000
-    max_rare_expansions: int = 200
-    fts5_cheap_ms: float = 2.0
-    fts5_doc_us: float = 0.08
-    fts5_match_us: float = 1.6
-    score_us: float = 14.0
 
 
 @dataclass
 class Plan:
     """How the last search was answered: ``path`` is "empty", "fts5" (ORDER BY rank), "scope"
-    (a session or conversation read whole), "matches" (every match scored), "lists" (top
-    lists) or "blocks" (block bounds); ``exact`` whether the top hits are provably bm25's."""
+    (a session or conversation read whole), "lists" (a word's or phrase's top list) or
+    "postings" (every match, from the postings); ``exact`` whether the top hits are provably
+    bm25's; ``candidates``: messages scored."""
 
     path: str
     exact: bool
@@ -362,6 +335,18 @@ _CONDITIONS = {
 }
 ENTITIES = ("conversation", "session", "user", "project")
 
+# The conversations (their integer ids) inside a user, project, session or conversation.
+_SCOPE_CONVERSATIONS = """
+SELECT c.id FROM conversations c JOIN sessions s ON s.session_id = c.session_id WHERE {conditions}
+"""
+
+_ENTITY_CONDITIONS = {
+    "conversation": "c.conversation_id = :conversation",
+    "session": "c.session_id = :session",
+    "user": "s.user_id = :user",
+    "project": "s.project_id = :project",
+}
+
 _RANKED_ALL = """
 SELECT rowid AS id, -bm25(messages_fts) AS score,
        snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
@@ -451,7 +436,7 @@ class Search:
         if parsed.phrases is None or want > settings.top_k:
             return self._fts5(parsed, scope, limit, offset)
         scored = self._planned(parsed, scope, want, settings)
-        if scored is None or (self.planner.strict and not self.plan.exact):
+        if scored is None or not self.plan.exact:
             return self._fts5(parsed, scope, limit, offset)
         scored.sort(key=lambda pair: (-pair[0], -pair[1]))
         return self._hits(scored[offset:want], parsed.phrases)
@@ -490,7 +475,8 @@ class Search:
 
     def _planned(self, parsed: Query, scope: Filters, want: int,
                  settings: index.Settings) -> list[tuple[float, int]] | None:
-        """(score, id) of candidates by memlab's plan; None when FTS5's own ranking is cheaper."""
+        """(score, id) of candidates by memlab's plan; None when FTS5's own ranking is cheaper
+        or memlab can't prove its answer within budget."""
         phrases = parsed.phrases or ()
         total, avgdl = index.totals(self.store.conn)
         scorer = Scorer(self.stemmer, phrases, self._idfs(phrases, total), avgdl)
@@ -502,314 +488,155 @@ class Search:
                 self.plan = Plan("scope", True, len(rows))
                 return scorer.all(rows)
         low, high = self._rowid_range(scope)
-        # The lists can't bound a one-word prefix (its weight adds up its expansions'): a strict
-        # planner leaves it to FTS5 unless its matches are few enough to score.
-        listable = not (self.planner.strict and any(p.prefix and len(p.terms) == 1 for p in phrases))
-        # One word, phrase or prefix of common words: its matches are many (reading them would
-        # merge a prefix's expansions), so go straight to the lists (a phrase weighs at most what
-        # its rarest word does there).
-        blocks = lambda every=None: self._from_blocks(parsed, scope, want, settings, scorer, low, high, every)  # noqa: E731
-        if len(phrases) == 1 and self._phrase_docs[0] > self.planner.match_limit:
-            if not listable:
-                return blocks()
-            scored = self._from_lists(parsed, scope, want, settings, scorer, low, high, None)
-            return scored if self.plan.exact or not self.planner.strict else blocks()
-        probe = self._matches(parsed.expression, low, high, self.planner.scan_limit + 1, newest_first=False)
-        if len(probe) <= self.planner.exact_limit:
-            self.plan = Plan("matches", True, len(probe))
-            return scorer.all(self._fetch(probe, scope))
-        known = probe if len(probe) <= self.planner.scan_limit else None
-        if not listable or self.planner.blocks_first:
-            return blocks(known)
-        fts5_ms = self._fts5_ms(len(known)) if known is not None and not scope.any else None
-        if fts5_ms is not None and fts5_ms <= self.planner.fts5_cheap_ms:
-            return None  # FTS5 ranks these few matches of not-too-common words faster (and exactly)
-        every = sorted(probe, reverse=True) if len(probe) <= self.planner.match_limit else None
-        scored = self._from_lists(parsed, scope, want, settings, scorer, low, high, every)
-        if self.plan.exact or not self.planner.strict:
-            return scored
-        if fts5_ms is not None and fts5_ms < self.planner.score_us * len(known) / 1000:
-            return None  # scoring the matches ourselves would cost more than FTS5's ranking
-        return blocks(known)
-
-    def _fts5_ms(self, matches: int) -> float:
-        """A guess of FTS5's ORDER BY rank time: bm25 first counts every term's messages, then
-        scores each match."""
-        return (self.planner.fts5_doc_us * self._term_docs + self.planner.fts5_match_us * matches) / 1000
+        # One common word or phrase, not inside a user or project: its top list usually proves
+        # the answer after reading a few dozen messages.
+        entity = any(getattr(scope, name) is not None for name in ENTITIES)
+        if len(phrases) == 1 and not phrases[0].prefix and self._phrase_docs[0] > self.planner.match_limit \
+                and not entity:
+            scored = self._from_lists(parsed, scope, want, settings, scorer, low, high)
+            if self.plan.exact:
+                return scored
+        return self._from_postings(parsed, scope, want, scorer, low, high)
 
     def _from_lists(self, parsed: Query, scope: Filters, want: int, settings: index.Settings, scorer: "Scorer",
-                    low: int, high: int, every: list[int] | None) -> list[tuple[float, int]]:
-        """Threshold algorithm over the per-term top lists, plus the unindexed tail.
+                    low: int, high: int) -> list[tuple[float, int]]:
+        """Threshold algorithm over one phrase's top list, plus the unindexed tail.
 
-        A phrase's weight in a message is at most its rarest listed term's, and a message missing
-        from a full list weighs at most that list's least entry: so once the k-th exact score
-        beats every unread candidate's bound and that of a message in no list, the top is bm25's.
-        ``every``: all the query's matches (newest first) when there are few enough to read: then
-        only those are candidates, listed ones first.
+        A phrase's weight in a message is at most its rarest term's, and a message missing from
+        a full list weighs at most that list's least entry: so once the k-th exact score beats
+        every unread candidate's bound and that of a message in no list, the top is bm25's.
         """
         mark = self.mark
-        excluded: set[int] | None = None  # messages outside a complete candidate set
-        unlisted = 0.0  # best bm25 a message in no list could have
-        guaranteed = True
-        listed: list[dict[int, float]] = []
-        floors: list[float] = []
-        depth = self.planner.max_candidates + want if len(scorer.phrases) == 1 else -1
-        for p, weight in zip(scorer.phrases, scorer.idfs):
-            entries, floor, complete, sound = self._phrase_candidates(p, scope, low, high, settings, depth)
-            listed.append(entries)
-            floors.append(floor)
-            guaranteed &= sound
-            if complete:
-                excluded = set(entries) if excluded is None else excluded & set(entries)
-            unlisted += weight * floor
-        candidates = set().union(*listed)
-        bounds = {m: sum(w * e.get(m, f) for w, e, f in zip(scorer.idfs, listed, floors)) for m in candidates}
-        if excluded is not None:
-            unlisted = 0.0
-            bounds = {m: b for m, b in bounds.items() if m in excluded}
-        rest: list[int] = []  # matches in no list, newest first
-        if every is not None:
-            holding = set(every)
-            bounds = {m: b for m, b in bounds.items() if m in holding}
-            rest = [m for m in every if m not in bounds and m <= mark]
-            if not rest:
-                unlisted = 0.0
+        (p,), (weight,) = scorer.phrases, scorer.idfs
+        entries, floor, complete = self._phrase_candidates(p, scope, low, high, settings, self.planner.max_candidates + want)
+        unlisted = 0.0 if complete else weight * floor  # best bm25 a message in no list could have
         # The tail: messages past the watermark are in no list; score them all.
         tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2) \
             if self.newest > mark else []
         scored = scorer.all(self._fetch(tail, scope)) if tail else []
-        if rest:
-            bounds.update((m, unlisted) for m in rest)
-            unlisted = 0.0
-        # Read order: a guess of each message's score, its listed weights plus, for a phrase it
-        # isn't listed under, one occurrence at its length (what such messages usually hold), so
-        # short messages come first. Stopping still needs the k-th score to beat every unread bound.
-        guess = bounds
-        if len(scorer.phrases) > 1:
-            lengths = self._lengths([m for m in bounds if m <= mark])
-            guess = {}
-            for m in bounds:
-                one = index.impact(1, lengths.get(m, 0), scorer.avgdl)
-                guess[m] = sum(w * e.get(m, one) for w, e in zip(scorer.idfs, listed))
-        order = sorted((m for m in guess if m <= mark), key=lambda m: -guess[m])
-        ahead = [0.0] * (len(order) + 1)  # ahead[i]: the best bound from order[i] on
-        for i in range(len(order) - 1, -1, -1):
-            ahead[i] = max(ahead[i + 1], bounds[order[i]])
+        order = sorted((m for m in entries if m <= mark), key=lambda m: -entries[m])
         read, stopped = 0, False
-        if self.planner.strict and (len(scored) + len(order) < want or not guaranteed):
-            order = []  # too few candidates for a k-th score, or no sound bounds: never provable
+        if len(scored) + len(order) < want:
+            order = []  # too few candidates for a k-th score: never provable
         while read < len(order):
             kth = _kth(scored, want)
-            if kth is not None and kth >= unlisted:
-                if kth >= ahead[read]:
-                    stopped = True  # provably bm25's top
-                    break
-                if guess is not bounds and kth >= guess[order[read]] * self.planner.guess_margin:
-                    break  # no unread message is expected to win (not proven)
+            if kth is not None and kth >= unlisted and kth >= weight * entries[order[read]]:
+                stopped = True  # provably bm25's top
+                break
             if read >= self.planner.max_candidates:
                 break
             chunk = order[read:read + (self.planner.batch if read else want + 10)]
             read += len(chunk)
             scored.extend(scorer.all(self._fetch(chunk, scope)))
         kth = _kth(scored, want)
-        exact = guaranteed and (stopped or read == len(order)) and (kth is not None and kth >= unlisted)
-        if kth is None and (unlisted > 0 or not guaranteed) and not self.planner.strict:
-            # Too few hits from the lists (a narrow scope): score the newest matches in scope too
-            # (unproven, so a strict planner goes to FTS5 without this).
-            seen = {m for _, m in scored} | set(order[:read])
-            extra = [m for m in self._newest_in_scope(parsed.expression, scope, low, high) if m not in seen]
-            read += len(extra)
-            scored.extend(scorer.all(self._fetch(extra, scope)))
+        exact = (stopped or read == len(order)) and kth is not None and kth >= unlisted
         self.plan = Plan("lists", exact, read + len(tail))
         return scored
 
-    def _from_blocks(self, parsed: Query, scope: Filters, want: int, settings: index.Settings,
-                     scorer: "Scorer", low: int, high: int,
-                     every: list[int] | None = None) -> list[tuple[float, int]] | None:
-        """Block-max: every block of ``2**block_bits`` message ids gets a bound, the sum over the
-        phrases of idf times the most the phrase weighs in any of its messages (0 where a phrase
-        is absent); blocks are read best bound first, their matches scored exactly, until the
-        k-th score beats the next block's bound (exact). ``every``: all the matches, when known.
-        Over budget, a strict planner gets None (FTS5 ranks instead); a loose one the best so far."""
-        import numpy as np
+    def _phrase_candidates(self, p: Phrase, scope: Filters, low: int, high: int, settings: index.Settings,
+                           depth: int) -> tuple[dict[int, float], float, bool]:
+        """(message -> weight bound, bound for messages not listed, whether the listed messages
+        are all that hold the phrase) for a word or phrase, from its rarest word's list."""
+        conn = self.store.conn
+        fixed = p.terms[:-1] if p.prefix else p.terms
+        counts = {t: (conn.execute("SELECT docs FROM search_terms WHERE term = ?", (t,)).fetchone() or (0,))[0]
+                  for t in fixed}
+        rarest = min(fixed, key=lambda t: counts[t])
+        if counts[rarest] < settings.min_docs:
+            # A rare term has no list: its matches are few, so read them all.
+            ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
+            top = index.K1 + 1  # the highest weight bm25 can give
+            return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4
+        size, least = conn.execute(
+            "SELECT count(*), min(impact) FROM search_top WHERE term = ?", (rarest,)
+        ).fetchone()
+        floor = least if size >= settings.top_k else 0.0
+        limit = -1 if scope.any else depth
+        rows = conn.execute(_LISTED, {"term": rarest, "low": low, "high": high, "depth": limit}).fetchall()
+        if limit != -1 and len(rows) == limit:
+            floor = max(floor, rows[-1][0])  # the unread rest of the list weighs at most its last read
+        if scope.any:
+            inside = set(self._in_scope([mid for _, mid in rows], scope))
+            rows = [(imp, mid) for imp, mid in rows if mid in inside]
+        return {mid: imp for imp, mid in rows}, floor, False
 
-        if every is None and not self.planner.block_queries:
-            return None  # asking FTS5 block by block costs more than its own ranking at scale
-        bits, mark = settings.block_bits, self.mark
-        slack = index.block_slack(self.store.conn, scorer.avgdl)
-        per_phrase = []
+    def _from_postings(self, parsed: Query, scope: Filters, want: int, scorer: "Scorer",
+                       low: int, high: int) -> list[tuple[float, int]] | None:
+        """Every message holding each word (or prefix), scored with numpy from the postings
+        (memlab.search_postings). A user, project, session or conversation is a lookup by
+        conversation; the other filters are checked best first until ``want`` pass. Words and
+        prefixes are scored exactly; a phrase of several words gets a bound (each word's count
+        bounds the phrase's), and messages are scored from their text, best bound first, until
+        no unread bound can beat the k-th score (None past ``max_candidates``: FTS5 ranks)."""
+        conn = self.store.conn
+        mark = self.mark
+        per_phrase, exact = [], True
         for p in scorer.phrases:
-            q = self._phrase_blocks(p, settings, low, min(high, mark), slack)
-            if q is None:
-                return None
-            per_phrase.append(q)
-        if not per_phrase:
-            return None
-        n = min(len(q) for q in per_phrase)  # past its array, a phrase is in no block
-        bounds, alive = np.zeros(n), np.ones(n, dtype=bool)
-        for q, weight in zip(per_phrase, scorer.idfs):
-            alive &= q[:n] > 0
-            bounds += weight * q[:n]
-        bounds[~alive] = 0.0
-        first, last = low >> bits, min(high, mark) >> bits
-        bounds[:first] = 0.0
-        bounds[last + 1:] = 0.0
-        # The tail: messages past the watermark are in no block; score them all.
-        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2) \
-            if self.newest > mark else []
-        scored = scorer.all(self._fetch(tail, scope)) if tail else []
-        if every is not None:
-            # Every match is known: only blocks holding one are read, without asking FTS5 again.
-            by_block: dict[int, list[int]] = {}
-            for m in every:
-                if m <= mark:
-                    by_block.setdefault(m >> bits, []).append(m)
-            held = np.zeros(len(bounds), dtype=bool)
-            inside = [b for b in by_block if b < len(bounds)]
-            held[inside] = True
-            bounds[~held] = 0.0
-        order = np.argsort(-bounds, kind="stable")
-        order = order[: int(np.count_nonzero(bounds > 0))].tolist()
-        ceiling = bounds[order].tolist()
-        read = scored_count = 0
-        step = self.planner.block_batch
-        exact = True
-        while read < len(order):
-            kth = _kth(scored, want)
-            if kth is not None and kth >= ceiling[read]:
-                break
-            if read >= self.planner.max_blocks or scored_count >= self.planner.max_block_candidates:
-                exact = False  # over budget: unproven
-                break
-            ids: list[int] = []
-            for block in order[read:read + step]:
-                if every is not None:
-                    ids += by_block[block]
-                else:
-                    start = max(low, block << bits)
-                    end = min(high, mark, start | ((1 << bits) - 1))
-                    ids += self._matches(parsed.expression, start, end, -1, newest_first=False)
-            read += step
-            step = min(step * 2, 64)
-            scored_count += len(ids)
-            scored.extend(scorer.all(self._fetch(ids, scope)))
-        if not exact and self.planner.strict:
-            return None
-        self.plan = Plan("blocks", exact, scored_count + len(tail))
+            if len(p.terms) == 1:
+                per_phrase.append(self._postings(p.terms[0], p.prefix, low, min(high, mark)))
+            else:
+                words = [self._postings(t, p.prefix and i == len(p.terms) - 1, low, min(high, mark))
+                         for i, t in enumerate(p.terms)]
+                per_phrase.append(postings.together(words))
+                exact = False
+        known = postings.messages(conn, index.generation(conn))
+        entities = [name for name in ENTITIES if getattr(scope, name) is not None]
+        within = None
+        if entities:
+            sql = _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
+            within = known.within([r[0] for r in conn.execute(sql, scope.params())])
+        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within)
+        # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
+        redo = found.ids[found.uncertain].tolist()
+        if redo:
+            keep = ~found.uncertain
+            found = postings.Scored(found.ids[keep], found.scores[keep], found.uncertain[keep])
+        if self.newest > mark:
+            redo += self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2)
+        scored = scorer.all(self._fetch(redo, scope)) if redo else []
+        if not exact:
+            return self._verified(found, scored, scope, want, scorer)
+        rest = any(getattr(scope, name) is not None for name in ("role", "since", "until"))
+        checked, inside, step = 0, 0, max(4 * want, 64) if rest else want
+        while checked < len(found.ids) and inside < want:
+            ranked = postings.best(found, checked + step)
+            fresh = ranked[checked:]
+            ids = found.ids[fresh].tolist()
+            keep = set(self._in_scope(ids, scope)) if rest else None
+            for mid, score in zip(ids, found.scores[fresh].tolist()):
+                if keep is None or mid in keep:
+                    scored.append((score, mid))
+                    inside += 1
+            checked, step = len(ranked), step * 4
+        self.plan = Plan("postings", True, len(found.ids) + len(redo))
         return scored
 
-    def _phrase_blocks(self, p: Phrase, settings: index.Settings, low: int, high: int, slack: float):
-        """The most a phrase weighs in each block (numpy; stored bounds times ``slack``), or None
-        when it has no bounds."""
-        import numpy as np
-
-        conn = self.store.conn
-        if p.prefix and len(p.terms) == 1:
-            stem = p.terms[0]
-            expansions = conn.execute(
-                "SELECT term, docs FROM search_terms WHERE term >= ? AND term < ?", (stem, stem + "\U0010ffff")
-            ).fetchall()
-            rare = [t for t, docs in expansions if docs < settings.min_docs]
-            if len(rare) > self.planner.max_rare_expansions:
+    def _verified(self, found: postings.Scored, scored: list[tuple[float, int]], scope: Filters, want: int,
+                  scorer: "Scorer") -> list[tuple[float, int]] | None:
+        """Score messages from their text in order of their bound until the k-th exact score is
+        at least every unread bound; None when that takes over ``max_candidates`` messages."""
+        read, step = 0, want + 10
+        while read < len(found.ids):
+            ranked = postings.best(found, read + step)
+            kth = _kth(scored, want)
+            if kth is not None and kth >= found.scores[ranked[read]]:
+                break
+            if read >= self.planner.max_verified:
                 return None
-            # A prefix's frequency is the sum of its expansions'. With K the message's length
-            # norm, a weight w means tf/K = w / (K1 + 1 - w): so tf/K of the prefix is at most
-            # S, the sum of that over each expansion's block bound, and the prefix weighs at most
-            # (K1 + 1) S / (1 + S) whatever the length (tighter than the sum of the bounds).
-            top = index.K1 + 1
-            ratio = np.zeros(0)
-            for term, docs in expansions:
-                if docs >= settings.min_docs:
-                    weight = np.minimum(self._term_blocks(term, docs, settings, low, high, slack), top)
-                    with np.errstate(divide="ignore"):
-                        ratio = _add(ratio, weight / (top - weight))
-            if rare:  # no bounds kept: any weight, in every block holding one
-                expression = " OR ".join('"' + t + '"' for t in rare)
-                held = self._blocks_of(self._matches(expression, low, high, -1), settings)
-                ratio = _add(ratio, np.where(held > 0, np.inf, 0.0))
-            with np.errstate(invalid="ignore"):
-                return np.where(np.isinf(ratio), top, top * ratio / (1 + ratio))
-        fixed = p.terms[:-1] if p.prefix else p.terms
-        if not fixed:
-            return None
-        # A phrase weighs at most what its rarest term does: each of its terms bounds it.
-        out = None
-        for term in fixed:
-            q = self._term_blocks(term, self._docs.get(term, 0), settings, low, high, slack)
-            if out is None:
-                out = q
-            else:
-                n = min(len(out), len(q))
-                out = np.minimum(out[:n], q[:n])
-        return out
+            chunk = found.ids[ranked[read:]].tolist()
+            scored.extend(scorer.all(self._fetch(chunk, scope)))
+            read, step = len(ranked), min(step * 2, 400)
+        self.plan = Plan("postings", True, read)
+        return scored
 
-    def _term_blocks(self, term: str, docs: int, settings: index.Settings, low: int, high: int, slack: float):
-        """A term's bound per block: stored for a common term (times ``slack``), from its few
-        matches for a rare one."""
-        import numpy as np
+    def _postings(self, term: str, prefix: bool, low: int, high: int) -> postings.Matches:
+        """A word's postings, or a prefix's (its expansions' summed)."""
+        return postings.matches(self.store.conn, self._expansions(term) if prefix else [term], low, high)
 
-        if docs >= settings.min_docs:
-            blob = index.blocks(self.store.conn, term)
-            if blob is not None:
-                return np.frombuffer(blob, dtype=np.uint8) * (slack / index.QUANT)
-        return self._blocks_of(self._matches('"' + term + '"', low, high, -1), settings)
-
-    def _blocks_of(self, ids: Sequence[int], settings: index.Settings):
-        """The highest weight there is (K1 + 1) in every block holding one of ``ids``."""
-        import numpy as np
-
-        if not ids:
-            return np.zeros(0)
-        blocks = np.asarray(ids, dtype=np.int64) >> settings.block_bits
-        out = np.zeros(int(blocks.max()) + 1)
-        out[blocks] = index.K1 + 1
-        return out
-
-    def _phrase_candidates(self, p: Phrase, scope: Filters, low: int, high: int, settings: index.Settings,
-                           depth: int) -> tuple[dict[int, float], float, bool, bool]:
-        """(message -> weight bound, bound for messages not listed, whether the listed messages
-        are all that hold the phrase, whether the bounds are sound) for one phrase."""
-        conn = self.store.conn
-        if p.prefix and len(p.terms) == 1:
-            stem = p.terms[0]
-            lists = [t for (t,) in conn.execute(
-                "SELECT term FROM search_terms WHERE term >= ? AND term < ? AND docs >= ?"
-                " ORDER BY docs DESC LIMIT 16",
-                (stem, stem + "\U0010ffff", settings.min_docs),
-            )]
-            sound = False  # a prefix's weight sums its expansions': no single list bounds it
-        else:
-            fixed = p.terms[:-1] if p.prefix else p.terms
-            counts = {t: (conn.execute("SELECT docs FROM search_terms WHERE term = ?", (t,)).fetchone() or (0,))[0]
-                      for t in fixed}
-            rarest = min(fixed, key=lambda t: counts[t])
-            if counts[rarest] < settings.min_docs:
-                # A rare term has no list: its matches are few, so read them all.
-                ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
-                top = index.K1 + 1  # the highest weight bm25 can give
-                return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4, True
-            lists, sound = [rarest], True
-        entries: dict[int, float] = {}
-        floor = 0.0
-        for term in lists:
-            size, least = conn.execute(
-                "SELECT count(*), min(impact) FROM search_top WHERE term = ?", (term,)
-            ).fetchone()
-            if size >= settings.top_k:
-                floor = max(floor, least)
-            limit = -1 if scope.any else depth
-            rows = conn.execute(_LISTED, {"term": term, "low": low, "high": high, "depth": limit}).fetchall()
-            if limit != -1 and len(rows) == limit:
-                floor = max(floor, rows[-1][0])  # the unread rest of the list weighs at most its last read
-            if scope.any:
-                inside = set(self._in_scope([mid for _, mid in rows], scope))
-                rows = [(imp, mid) for imp, mid in rows if mid in inside]
-            for imp, mid in rows:
-                # A prefix's weight grows with every expansion a message holds: sum them.
-                entries[mid] = entries.get(mid, 0.0) + imp if p.prefix else max(entries.get(mid, 0.0), imp)
-        if not lists:
-            return entries, index.K1 + 1, False, False
-        return entries, floor, False, sound
+    def _expansions(self, stem: str) -> list[str]:
+        """The indexed terms a prefix matches."""
+        return [t for (t,) in self.store.conn.execute(
+            "SELECT term FROM search_terms WHERE term >= ? AND term < ? AND docs > 0", (stem, stem + "\U0010ffff"))]
 
     def _idfs(self, phrases: Sequence[Phrase], total: int) -> list[float]:
         """bm25's idf of each phrase from the index's document counts plus the unindexed tail's
@@ -819,7 +646,6 @@ class Search:
         tail = self.newest > mark
         self._docs: dict[str, int] = {}
         self._phrase_docs: list[int] = []
-        self._term_docs = 0  # messages of every term (a prefix: of its expansions), summed
         out = []
         for p in phrases:
             counts = []
@@ -837,7 +663,6 @@ class Search:
                     n += conn.execute(_TAIL_COUNT, ('"' + term + '"' + ("*" if prefix else ""), mark)).fetchone()[0]
                 if not prefix:
                     self._docs[term] = n
-                self._term_docs += n
                 counts.append(min(n, total))
             estimate = min(counts) if counts else 0  # at least as many as hold the phrase
             self._phrase_docs.append(estimate)
@@ -894,22 +719,6 @@ class Search:
             high = max(last or 0, self.newest if self.newest > mark else 0)
         return low, high
 
-    def _lengths(self, ids: Sequence[int]) -> dict[int, int]:
-        """Each message's length in terms, from FTS5's size records."""
-        rows = self.store.conn.execute(
-            "SELECT id, sz FROM messages_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(ids)),),
-        )
-        return {mid: index.first_varint(size) for mid, size in rows if size}
-
-    def _newest_in_scope(self, expression: str, scope: Filters, low: int, high: int) -> list[int]:
-        """Of the newest ``fallback_matches`` matches, the newest ``fallback_scored`` inside every
-        filter (bounded work, not exhaustive)."""
-        ids = self._matches(expression, low, high, self.planner.fallback_matches)
-        if not scope.any:
-            return ids[: self.planner.fallback_scored]
-        return self._in_scope(ids, scope, self.planner.fallback_scored)
-
     def _in_scope(self, ids: Sequence[int], scope: Filters, limit: int = -1) -> list[int]:
         """Those of ``ids`` inside every filter, newest first."""
         rows = self.store.conn.execute(_IN_SCOPE, {**scope.params(), "ids": json.dumps(list(ids)), "limit": limit})
@@ -949,15 +758,6 @@ def _ranked_sql(scope: Filters) -> str:
     if not any(name in ENTITIES for name in given):
         return _RANKED
     return _RANKED_WITHIN.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
-
-
-def _add(a, b):
-    """Two per-block arrays added, the shorter padded with zeros."""
-    if len(a) < len(b):
-        a, b = b, a
-    out = a.copy()
-    out[:len(b)] += b
-    return out
 
 
 def _kth(scored: list[tuple[float, int]], k: int) -> float | None:

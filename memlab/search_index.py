@@ -21,11 +21,11 @@ import math
 import re
 import sqlite3
 import weakref
-from array import array
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+from . import search_postings as postings
 from .progress import bar as progress_bar
 
 # bm25 as FTS5 computes it (fts5_aux.c): k1 = 1.2, b = 0.75, idf floored at 1e-6.
@@ -37,8 +37,6 @@ TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
 MEMO_LIMIT = 1_000_000  # words remembered per connection before the memo starts afresh
 TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
-BLOCK_BITS = 8  # messages are grouped into blocks of 2**8 consecutive ids for per-block bounds
-QUANT = 255 / (K1 + 1)  # a weight (at most K1 + 1) kept in one byte, rounded up
 
 # FTS5's unicode61 token characters: letters, numbers and private-use characters.
 TOKEN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
@@ -73,15 +71,7 @@ CREATE TABLE search_state (
 ) WITHOUT ROWID;
 """
 
-# Per common term, a byte per block of 2**block_bits message ids: the most the term weighs in
-# any message of the block (bm25's per-term part, rounded up), 0 where no message holds it.
-# Search ranks blocks by these bounds and reads the best first (block-max), see memlab.search.
-BLOCKS_SCHEMA = """
-CREATE TABLE search_blocks (
-    term  TEXT PRIMARY KEY,
-    maxes BLOB NOT NULL
-) WITHOUT ROWID;
-
+REMOVALS_SCHEMA = """
 -- Indexed messages deleted or rewritten since the last refresh, with the text the index counted,
 -- so the next refresh takes their words out of the counts (and folds a rewritten one in again).
 CREATE TABLE search_removed (
@@ -248,7 +238,6 @@ class Settings:
 
     top_k: int = TOP_K
     min_docs: int = MIN_DOCS
-    block_bits: int = BLOCK_BITS
 
 
 def state(conn: sqlite3.Connection) -> dict:
@@ -257,16 +246,7 @@ def state(conn: sqlite3.Connection) -> dict:
 
 def settings(conn: sqlite3.Connection) -> Settings:
     s = state(conn)
-    return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)),
-                    int(s.get("block_bits", BLOCK_BITS)))
-
-
-def block_slack(conn: sqlite3.Connection, avgdl: float) -> float:
-    """What block bounds are multiplied by to stay bounds now: a weight grows with the average
-    length, and each was rounded up at the lowest average any fold used."""
-    row = conn.execute("SELECT value FROM search_state WHERE key = 'avgdl_low'").fetchone()
-    low = float(row[0]) if row and row[0] else 0.0
-    return max(1.0, avgdl / low) if low else 1.0
+    return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)))
 
 
 def watermark(conn: sqlite3.Connection) -> int:
@@ -296,24 +276,26 @@ def _writing(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes]]:
+def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes, int]]:
     yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz FROM messages m"
-        " JOIN messages_fts_docsize d ON d.id = m.id WHERE m.id > ? ORDER BY m.id",
+        "SELECT m.id, m.content, m.created_at, d.sz, c.id FROM messages m"
+        " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
+        " WHERE m.id > ? ORDER BY m.id",
         (after,),
     )
 
 
-def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes]]:
+def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes, int]]:
     yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz FROM messages m"
-        " JOIN messages_fts_docsize d ON d.id = m.id WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
+        "SELECT m.id, m.content, m.created_at, d.sz, c.id FROM messages m"
+        " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
+        " WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
         (json.dumps(ids),),
     )
 
 
-def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes]],
-             chunk: int = 2_000) -> Iterator[tuple[int, str, str, bytes]]:
+def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int]],
+             chunk: int = 2_000) -> Iterator[tuple[int, str, str, bytes, int]]:
     """The rows again, with the words of each chunk of them stemmed in one round trip."""
     while True:
         batch = [row for _, row in zip(range(chunk), rows)]
@@ -324,23 +306,23 @@ def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes]],
 
 
 def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int | None = None,
-          block_bits: int | None = None, progress: bool | None = False) -> int:
+          progress: bool | None = False) -> int:
     """Rebuild the index from every message (one pass); return how many messages it read.
 
     Runs in the caller's transaction (the migration's) or its own.
     """
     current = settings(conn)
     chosen = Settings(top_k if top_k is not None else current.top_k,
-                      min_docs if min_docs is not None else current.min_docs,
-                      block_bits if block_bits is not None else current.block_bits)
+                      min_docs if min_docs is not None else current.min_docs)
     with _writing(conn):
+        then = generation(conn)
         for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
-                          "DELETE FROM search_blocks", "DELETE FROM search_removed", "DELETE FROM search_state"):
+                          "DELETE FROM search_removed", "DELETE FROM search_state"):
             conn.execute(statement)
+        postings.clear(conn)
         conn.executemany(
             "INSERT INTO search_state (key, value) VALUES (?, ?)",
-            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("block_bits", chosen.block_bits),
-             ("watermark", 0)],
+            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0), ("generation", then + 1)],
         )
         return _fold(conn, 0, chosen, progress=progress)
 
@@ -350,11 +332,22 @@ def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
     return how many were added."""
     with _writing(conn):
         chosen = settings(conn)
+        removed = conn.execute("SELECT EXISTS (SELECT 1 FROM search_removed)").fetchone()[0]
         rewritten = _take_out_removed(conn)
         added = _fold(conn, watermark(conn), chosen, progress=progress)
         if rewritten:
             _fold(conn, watermark(conn), chosen, progress=False, rewritten=rewritten)
+        if added or removed:
+            conn.execute("INSERT INTO search_state (key, value) VALUES ('generation', 1)"
+                         " ON CONFLICT (key) DO UPDATE SET value = value + 1")
         return added
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """A number that changes whenever a build or refresh changes the index (what readers key
+    their caches on)."""
+    row = conn.execute("SELECT value FROM search_state WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def pending_removals(conn: sqlite3.Connection) -> bool:
@@ -371,7 +364,7 @@ def changes(conn: sqlite3.Connection) -> int:
 
 def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
     """Take the words of deleted or rewritten messages out of the document counts; return the
-    rewritten ones (to fold in again). The lists and block bounds keep them: still bounds."""
+    rewritten ones (to fold in again). The lists keep them: still bounds (search scores from text)."""
     rows = conn.execute(
         "SELECT message_id, content FROM search_removed"
         " WHERE rowid IN (SELECT min(rowid) FROM search_removed GROUP BY message_id)"  # the text indexed
@@ -381,8 +374,12 @@ def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
     stemmer = stemmer_for(conn)
     stemmer.learn_texts(content for _, content in rows)
     gone: Counter[str] = Counter()
-    for _, content in rows:
-        gone.update(set(stemmer.words(content)))
+    held = []
+    for mid, content in rows:
+        terms = set(stemmer.words(content))
+        gone.update(terms)
+        held.append((mid, terms))
+    postings.remove(conn, held)
     conn.executemany("UPDATE search_terms SET docs = max(0, docs - ?) WHERE term = ?",
                      [(n, term) for term, n in gone.items()])
     conn.execute("DELETE FROM search_removed")
@@ -398,7 +395,7 @@ def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
 def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None,
           rewritten: list[int] | None = None) -> int:
     """Read messages past ``after`` (or the ``rewritten`` ones): update counts, day ranges, the
-    top lists and the block bounds."""
+    top lists and the postings."""
     stemmer = stemmer_for(conn)
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
@@ -408,11 +405,6 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bars: dict[str, float] = {}
     top_k, twice, scale = chosen.top_k, 2 * chosen.top_k, K1 + 1
     days: dict[str, list[int]] = {}
-    # Each term's block bounds as packed (block << 8 | byte) entries; messages come in id order,
-    # so one block is gathered at a time.
-    marks: dict[str, array] = {}
-    bits = chosen.block_bits
-    block, block_best = -1, {}
     last = after
     if rewritten is None:
         pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
@@ -421,19 +413,15 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         pending, source = len(rewritten), _messages_in(conn, rewritten)
     bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
     seen = 0
-    for mid, content, created_at, size in _learned(stemmer, source):
+    writer = postings.Writer(conn)
+    for mid, content, created_at, size, conversation in _learned(stemmer, source):
         terms = Counter(stemmer.words(content))
         length = first_varint(size) if size else sum(terms.values())
+        writer.add(mid, terms, length, conversation)
         counts.update(terms.keys())
         norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
-        if mid >> bits != block:
-            _mark(marks, block, block_best)
-            block, block_best = mid >> bits, {}
-        block_get = block_best.get
         for term, tf in terms.items():
             weight = tf * scale / (tf + norm)
-            if weight > block_get(term, 0.0):
-                block_best[term] = weight
             if weight > bars.get(term, -1.0):
                 kept = best.get(term)
                 if kept is None:
@@ -457,9 +445,9 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
             bar.update(2_000)
     bar.update(seen % 2_000)
     bar.close()
+    writer.flush()
     if not seen:
         return 0
-    _mark(marks, block, block_best)
     before = dict(conn.execute(
         "SELECT term, docs FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
         (json.dumps(list(counts)),),
@@ -479,9 +467,8 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         if old + new < chosen.min_docs:
             continue  # rare: no list
         if after and old < chosen.min_docs:
-            # Newly common: its list and bounds need every message, not only the new ones.
-            best[term], marks[term] = _full_list(conn, stemmer, term, chosen.top_k, avgdl, bits)
-        _write_blocks(conn, term, marks.get(term), merging=bool(after and old >= chosen.min_docs))
+            # Newly common: its list needs every message, not only the new ones.
+            best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl, K1, B)
         kept = best.get(term)
         merging = after and old >= chosen.min_docs
         if kept and merging:
@@ -504,74 +491,11 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
                 )
     if rewritten is None:
         conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
-    conn.execute(
-        "INSERT INTO search_state (key, value) VALUES ('avgdl_low', :avgdl) ON CONFLICT (key)"
-        " DO UPDATE SET value = min(value, :avgdl)", {"avgdl": avgdl},
-    )
     return seen
-
-
-def _packed(block: int, weight: float) -> int:
-    """A block and the most a term weighs there, rounded up to a byte, in one integer."""
-    return block << 8 | min(255, int(weight * QUANT) + 1)
-
-
-def _mark(marks: dict[str, array], block: int, block_best: dict[str, float]) -> None:
-    """Record one block's most each term weighs."""
-    for term, weight in block_best.items():
-        packed = _packed(block, weight)
-        kept = marks.get(term)
-        if kept is None:
-            marks[term] = array("Q", (packed,))
-        else:
-            kept.append(packed)
-
-
-def _write_blocks(conn: sqlite3.Connection, term: str, entries: array | None, *, merging: bool) -> None:
-    """Store a common term's block bounds, raised by ``entries`` (merged into what is stored)."""
-    if not entries and merging:
-        return
-    maxes = bytearray()
-    if merging:
-        row = conn.execute("SELECT maxes FROM search_blocks WHERE term = ?", (term,)).fetchone()
-        maxes = bytearray(row[0]) if row else bytearray()
-    for packed in entries or ():
-        block, q = packed >> 8, packed & 255
-        if block >= len(maxes):
-            maxes.extend(bytes(block + 1 - len(maxes)))
-        if q > maxes[block]:
-            maxes[block] = q
-    conn.execute("INSERT OR REPLACE INTO search_blocks (term, maxes) VALUES (?, ?)", (term, bytes(maxes)))
-
-
-def blocks(conn: sqlite3.Connection, term: str) -> bytes | None:
-    """A common term's block bounds (a byte per block), None for a term without them."""
-    row = conn.execute("SELECT maxes FROM search_blocks WHERE term = ?", (term,)).fetchone()
-    return row[0] if row else None
 
 
 # Whether a term's list already holds top_k entries (the ? is top_k - 1).
 _FULL = "SELECT 1 FROM search_top WHERE term = ? LIMIT 1 OFFSET ?"
-
-
-def _full_list(conn: sqlite3.Connection, stemmer: Stemmer, term: str, top_k: int, avgdl: float,
-               bits: int) -> tuple[list[tuple[float, int]], array]:
-    """The top messages of one term over the whole table and its block bounds (a term that
-    just became common)."""
-    expression = '"' + term + '"'
-    ids = [r[0] for r in conn.execute(
-        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (expression,))]
-    scored = []
-    for mid, content, size in fetch(conn, ids):
-        length = first_varint(size)
-        tf = stemmer.words(content).count(term)
-        if tf:
-            scored.append((impact(tf, length, avgdl), mid))
-    per_block: dict[int, float] = {}
-    for weight, mid in scored:
-        per_block[mid >> bits] = max(per_block.get(mid >> bits, 0.0), weight)
-    entries = array("Q", (_packed(block, weight) for block, weight in sorted(per_block.items())))
-    return heapq.nlargest(top_k, scored), entries
 
 
 def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:

@@ -292,7 +292,7 @@ def test_upgrading_a_filled_database_builds_the_index(db_path):
 def test_memlab_plan_and_fts5_rank_give_the_same_hits(db, corpus, query, filters):
     planned = Search(db, Planner(fts5_limit=0))
     mine = planned.run(query, **filters)
-    assert planned.plan.path in ("matches", "scope", "lists")
+    assert planned.plan.path in ("scope", "lists", "postings")
     theirs = Search(db, Planner(fts5_limit=10**9)).run(query, **filters)
     assert [(h.message_id, round(h.score, 9)) for h in mine] == [(h.message_id, round(h.score, 9)) for h in theirs]
 
@@ -312,23 +312,12 @@ def test_refresh_keeps_the_same_top_lists_as_a_rebuild(db, corpus):
     assert {"term": "zeppelin", "n": 3} in refreshed  # became common after the first build
 
 
-def test_strict_planner_re_plans_an_unproven_answer_by_blocks(db, corpus):
-    search_index.build(db.conn, top_k=1, min_docs=1, block_bits=1)
-    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0, block_queries=True)
-    loose = Search(db, Planner(strict=False, **thresholds))
-    loose.run("optimize", limit=1)
-    strict = Search(db, Planner(**thresholds))
-    hits = strict.run("optimize", limit=1)
-    assert not loose.plan.exact and loose.plan.path == "lists"
-    assert strict.plan.path == "blocks" and strict.plan.exact
+def test_an_unproven_list_answer_is_ranked_from_the_postings(db, corpus):
+    search_index.build(db.conn, top_k=1, min_docs=1)
+    search = Search(db, Planner(fts5_limit=0, match_limit=0, max_candidates=0))
+    hits = search.run("optimize", limit=1)
+    assert search.plan.path == "postings" and search.plan.exact
     assert ids(hits) == ids(Search(db, Planner(fts5_limit=10**9)).run("optimize", limit=1))
-
-
-def test_strict_planner_goes_to_fts5_when_blocks_are_over_budget(db, corpus):
-    search_index.build(db.conn, top_k=1, min_docs=1, block_bits=1)
-    strict = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0, max_blocks=0))
-    strict.run("optimize", limit=1)
-    assert strict.plan.path == "fts5"
 
 
 @pytest.mark.parametrize("filters", [
@@ -353,18 +342,6 @@ def test_fts5_ranking_within_a_scope_is_fts5_rank_over_the_scope(db, corpus, fil
     assert inside and [(h.message_id, round(h.score, 9)) for h in hits] == [(r[0], round(r[1], 9)) for r in inside]
 
 
-def test_strict_planner_answers_a_common_prefix_by_blocks(db, corpus):
-    search_index.build(db.conn, top_k=1, min_docs=1, block_bits=1)
-    thresholds = dict(fts5_limit=0, exact_limit=0, match_limit=0, block_queries=True)
-    loose, strict = Search(db, Planner(strict=False, **thresholds)), Search(db, Planner(**thresholds))
-    loose.run("optim*", mode="advanced", limit=1)
-    hits = strict.run("optim*", mode="advanced", limit=1)
-    assert loose.plan.path == "lists" and strict.plan.path == "blocks" and strict.plan.exact
-    ranked = db.conn.execute(
-        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'optim*' ORDER BY rank, rowid DESC LIMIT 1")
-    assert ids(hits) == [r[0] for r in ranked]
-
-
 def test_a_phrase_is_exact_when_its_list_is_read_only_in_part(db):
     db.sessions.create("s")
     db.conversations.create("s", "c")
@@ -377,42 +354,6 @@ def test_a_phrase_is_exact_when_its_list_is_read_only_in_part(db):
     planned = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=1))  # reads 2 of alpha's
     hits = planned.run('"alpha beta"', mode="advanced", limit=1)
     assert ids(hits) == [best] != [strongest]
-
-
-def block_bounds(db) -> dict[str, bytes]:
-    return dict(db.conn.execute("SELECT term, maxes FROM search_blocks"))
-
-
-def test_block_bounds_hold_every_message_after_a_refresh(db, corpus):
-    search_index.build(db.conn, top_k=2, min_docs=2, block_bits=1)
-    for text in ("optimize optimize optimize", "slow", "a much longer message about the slow build " * 6,
-                 "kubernetes kubernetes optimize slow"):
-        db.messages.add("c2", "user", text)
-    search_index.refresh(db.conn)
-    total, avgdl = search_index.totals(db.conn)
-    slack = search_index.block_slack(db.conn, avgdl)
-    stemmer = search_index.stemmer_for(db.conn)
-    bounds = block_bounds(db)
-    assert bounds
-    for mid, content, size in search_index.fetch(db.conn, [r["id"] for r in db.query("SELECT id FROM messages")]):
-        terms = stemmer.words(content)
-        for term in set(terms) & set(bounds):
-            weight = search_index.impact(terms.count(term), search_index.first_varint(size), avgdl)
-            assert weight <= bounds[term][mid >> 1] / search_index.QUANT * slack, (term, mid)
-
-
-def test_refresh_marks_the_same_blocks_as_a_rebuild(db, corpus):
-    search_index.build(db.conn, min_docs=2, block_bits=1)
-    for text in ("slow slow cache", "cache miss", "zeppelin cache", "zeppelin zeppelin", "slow zeppelin"):
-        db.messages.add("c2", "user", text)
-    search_index.refresh(db.conn)
-
-    def held():  # which blocks hold each term (the bytes move with the average length)
-        return {t: [i for i, q in enumerate(b) if q] for t, b in block_bounds(db).items()}
-
-    refreshed = held()
-    search_index.build(db.conn)
-    assert refreshed == held() and "zeppelin" in refreshed
 
 
 def test_deleted_and_rewritten_messages_leave_the_counts_as_a_rebuild_would(db, corpus):
@@ -430,13 +371,12 @@ def test_deleted_and_rewritten_messages_leave_the_counts_as_a_rebuild_would(db, 
 
 @pytest.mark.parametrize("query", ["optimize", "kubernetes", "optimize kubernetes", "slow build"])
 def test_after_deletes_and_rewrites_scores_are_still_fts5s(db, corpus, query):
-    search_index.build(db.conn, top_k=2, min_docs=1, block_bits=1)
+    search_index.build(db.conn, top_k=2, min_docs=1)
     db.execute("DELETE FROM messages WHERE id = ?", (corpus[1],))
     db.execute("UPDATE messages SET content = 'optimize optimize kubernetes now' WHERE id = ?", (corpus[3],))
-    planned = Search(db, Planner(fts5_limit=0, fts5_cheap_ms=-1, score_us=0, exact_limit=0, match_limit=0, max_candidates=0,
-                                 block_queries=True))
+    planned = Search(db, Planner(fts5_limit=0, exact_limit=0, match_limit=0, max_candidates=0))
     mine = planned.run(query, limit=2)
-    assert planned.plan.path in ("lists", "blocks")
+    assert planned.plan.path == "postings"
     theirs = Search(db, Planner(fts5_limit=10**9)).run(query, limit=2)
     assert [(h.message_id, round(h.score, 9)) for h in mine] == [(h.message_id, round(h.score, 9)) for h in theirs]
     assert corpus[3] in ids(mine) or "optimize" not in query and "kubernetes" not in query

@@ -1,6 +1,7 @@
 """Speed must not buy wrong answers: with the planner's thresholds lowered so that a small corpus
-takes the fast paths (top lists, threshold stop), the top 10 holds the known-relevant messages
-and agrees with FTS5's exhaustive bm25 top 10 on at least 9 of 10 on average."""
+takes memlab's paths (top lists with the threshold stop, postings), the top 10 holds the
+known-relevant messages and is FTS5's exhaustive bm25 top 10 (the issue asks for 9 of 10 on
+average; memlab's answers are exact or re-ranked by FTS5)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from memlab.search import Planner, Search
 COMMON = "the a is to of and in for it on with this that we".split()
 MID = "cache deploy error query index worker timeout retry memory latency".split()
 RARE = "zeppelin quokka".split()
-FAST = Planner(strict=False, fts5_limit=0, exact_limit=5, match_limit=40, batch=5, max_candidates=200, tail_limit=100_000)
+FAST = Planner(fts5_limit=0, exact_limit=5, match_limit=40, batch=5, max_candidates=200, tail_limit=100_000)
+MEMLAB_PATHS = ("lists", "postings")
 
 # query -> the messages written to be the answer (planted among decoys)
 RELEVANT = {
@@ -54,7 +56,7 @@ def corpus(tmp_path_factory):
     for query, texts in RELEVANT.items():
         planted[query] = [r["id"] for r in db.query(
             "SELECT id FROM messages WHERE content IN (SELECT value FROM json_each(?))", (json.dumps(texts),))]
-    search_index.build(db.conn, top_k=30, min_docs=10, block_bits=4)  # blocks of 16 messages
+    search_index.build(db.conn, top_k=30, min_docs=10)
     yield db, planted
     db.close()
 
@@ -85,6 +87,8 @@ def test_the_fast_path_is_taken(corpus):
     search = Search(db, FAST)
     search.run("the")
     assert search.plan.path == "lists"
+    search.run("cache timeout")
+    assert search.plan.path == "postings"
 
 
 @pytest.mark.parametrize("query", sorted(RELEVANT))
@@ -100,10 +104,10 @@ def test_fast_top_10_agrees_with_exhaustive_bm25(corpus):
     for query in QUERIES:
         search = Search(db, FAST)
         hits = search.run(query)
-        fast += search.plan.path == "lists"
+        fast += search.plan.path in MEMLAB_PATHS
         scores.append(agreement([(h.message_id, h.score) for h in hits], exhaustive(db, query)))
-    assert fast >= len(QUERIES) // 2  # most queries really took the fast path
-    assert sum(scores) / len(scores) >= 0.9, scores
+    assert fast == len(QUERIES)  # none was left to FTS5
+    assert sum(scores) / len(scores) == 1.0, scores
 
 
 def test_fast_path_scores_equal_fts5_bm25(corpus):
@@ -124,8 +128,8 @@ def test_scoped_fast_path_agrees_with_scoped_exhaustive(corpus):
     assert agreement([(h.message_id, h.score) for h in hits], best) >= 0.9
 
 
-# The exact planner, sent to the block bounds for every multi-word or prefix query.
-BLOCKS = Planner(blocks_first=True, block_queries=True, fts5_limit=0, exact_limit=5, match_limit=40, max_candidates=20, tail_limit=100_000)
+# Everything memlab can plan goes to the postings (no top lists, no FTS5 for few matches).
+POSTINGS = Planner(fts5_limit=0, match_limit=10**9, max_verified=10**6, tail_limit=100_000)
 
 
 def ranked(db, expression: str, since: str | None = None) -> list[tuple[int, float]]:
@@ -138,46 +142,42 @@ def ranked(db, expression: str, since: str | None = None) -> list[tuple[int, flo
 @pytest.mark.parametrize("query, mode", [(q, "plain") for q in QUERIES] + [
     ("cach*", "advanced"), ("work* timeout", "advanced"), ('"the cache"', "advanced"), ("th*", "advanced"),
     ('"the cache" timeout', "advanced"),  # a phrase's idf counts the messages holding the phrase
+    ('"the cach"*', "advanced"), ('"of the" "is a"', "advanced"),
 ])
 @pytest.mark.parametrize("since", [None, "2026-01-01T08:00:00.000000Z"])
-def test_block_bounds_give_bm25s_exact_top_10(corpus, query, mode, since):
+def test_postings_give_bm25s_exact_top_10(corpus, query, mode, since):
     db, _ = corpus
-    search = Search(db, BLOCKS)
+    search = Search(db, POSTINGS)
     hits = search.run(query, mode=mode, since=since)
-    assert search.plan.exact
+    assert search.plan.path == "postings" and search.plan.exact
     expression = query if mode == "advanced" else " ".join(f'"{w}"' for w in query.split())
     assert [(h.message_id, round(h.score, 9)) for h in hits] == ranked(db, expression, since)
 
 
-def test_block_bounds_are_used(corpus):
+def test_a_phrase_past_its_budget_is_ranked_by_fts5(corpus):
     db, _ = corpus
-    paths = []
-    for query in ("cache timeout", "memory worker", "index query retry"):
-        search = Search(db, BLOCKS)
-        search.run(query)
-        paths.append(search.plan.path)
-    search = Search(db, BLOCKS)
-    search.run("cach*", mode="advanced")
-    paths.append(search.plan.path)
-    assert paths.count("blocks") >= 3, paths
+    search = Search(db, Planner(fts5_limit=0, match_limit=10**9, max_verified=0))
+    hits = search.run('"of the"', mode="advanced")
+    assert search.plan.path == "fts5"
+    assert [(h.message_id, round(h.score, 9)) for h in hits] == ranked(db, '"of the"')
 
 
-@pytest.mark.parametrize("stem", ["cach", "th", "work", "de", "i"])
-def test_prefix_block_bounds_hold_for_every_message(corpus, stem):
-    from memlab.search import Phrase, Scorer
+@pytest.mark.parametrize("phrase", [("the", "cach"), ("cach", "timeout"), ("of", "the", "is"), ("the", "the")])  # terms, stemmed
+def test_a_phrase_bound_holds_for_every_message(corpus, phrase):
+    from memlab import search_postings
+    from memlab.search import Phrase, frequency
 
     db, _ = corpus
-    search = Search(db, BLOCKS)
+    search = Search(db, POSTINGS)
     search.run("anything")  # the index is current
-    settings = search_index.settings(db.conn)
-    total, avgdl = search_index.totals(db.conn)
-    slack = search_index.block_slack(db.conn, avgdl)
-    bound = search._phrase_blocks(Phrase((stem,), prefix=True), settings, 0, 2**62, slack)
-    prefix = Scorer(search.stemmer, [Phrase((stem,), prefix=True)], [1.0], avgdl)  # idf 1: the weight
+    bound = search_postings.together([search._postings(t, False, 0, 2**62) for t in phrase])
+    most = {}
+    for part, (offsets, tfs, _) in bound.parts.items():
+        most.update(zip((offsets + (part << search_postings.PART_BITS)).tolist(), tfs.tolist()))
     checked = 0
-    for mid, content, size in search_index.fetch(db.conn, [r["id"] for r in db.query("SELECT id FROM messages")]):
-        weight = prefix.score(content, search_index.first_varint(size))
-        if weight is not None:
-            assert weight <= bound[mid >> settings.block_bits] + 1e-9, (mid, weight)
+    for mid, content, _ in search_index.fetch(db.conn, [r["id"] for r in db.query("SELECT id FROM messages")]):
+        count = frequency(search.stemmer.words(content), Phrase(phrase))
+        if count:
+            assert count <= most[mid], (mid, count)
             checked += 1
     assert checked

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..progress import bar as progress_bar
-from . import Figures, Row, interleave, latency, time_calls
+from . import Figures, Row, interleave, latency
 
 TARGET = "p95 <= 10 ms, p99 <= 25 ms"
 LIMIT = 10
@@ -132,9 +132,6 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
         total = raw.execute("SELECT count(*) FROM messages").fetchone()[0]
         rounds = rounds or (5 if total >= 100_000 else 10)
         planner = Planner()  # the default: exact (unproven answers re-ranked by FTS5)
-        fast_planner = Planner(strict=False)
-        fast_samples: list[float] = []
-        fast_only_agreement: list[float] = []
         per_kind: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in KINDS}
         agreement: list[float] = []
         by_kind: dict[str, list[float]] = {}
@@ -158,26 +155,16 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
             a, b = interleave(mine, theirs, rounds)
             per_kind[case.kind][0].extend(a)
             per_kind[case.kind][1].extend(b)
-            fast = Search(db, fast_planner)
-            run_fast = lambda: fast.run(case.text, mode=case.mode, limit=LIMIT, **case.filters)  # noqa: E731
-            run_fast()
-            fast_samples.extend(time_calls(run_fast, rounds))
-            fast_hits = run_fast()
             hits = mine()
             paths[search.plan.path] = paths.get(search.plan.path, 0) + 1
             proven += search.plan.exact
             score = _agreement([h.message_id for h in hits],
                                raw.execute(sql, case.raw_params(expression, 100)).fetchall(),
                                lambda mid: raw.execute(BM25, (expression, mid)).fetchone()[0])
-            fast_score = _agreement([h.message_id for h in fast_hits],
-                                      raw.execute(sql, case.raw_params(expression, 100)).fetchall(),
-                                      lambda mid: raw.execute(BM25, (expression, mid)).fetchone()[0])
-            if fast_score is not None:
-                fast_only_agreement.append(fast_score)
             if score is not None:
                 agreement.append(score)
                 by_kind.setdefault(case.kind, []).append(score)
-                if search.plan.path in ("lists", "matches", "scope"):
+                if search.plan.path in ("lists", "postings", "scope"):
                     fast_agreement.append(score)
         rows = []
         everything: tuple[list[float], list[float]] = ([], [])
@@ -206,16 +193,6 @@ def run(db_path: Path, db, seed: int = 0, rounds: int | None = None, progress: b
                              queries=[{"kind": c.kind, "text": c.text, "mode": c.mode, "filters": c.filters}
                                       for c in mix], messages=total)
             rows.append(row)
-            fast_row = _row(f"all queries, fast planner ({len(mix)} queries x {rounds} rounds)",
-                            fast_samples, everything[1])
-            mem = fast_row.memlab
-            fast_row.target = TARGET
-            fast_row.met = mem.p95_ms is not None and mem.p95_ms <= 10 and mem.p99_ms <= 25
-            mean = sum(fast_only_agreement) / len(fast_only_agreement) if fast_only_agreement else None
-            fast_row.notes = (f"Planner(strict=False): unproven answers kept (approximate); top-10 agreement "
-                              f"{_pct(mean)}; raw side: the same raw samples as the row above")
-            fast_row.extra["agreement"] = mean
-            rows.append(fast_row)
         return rows
     finally:
         raw.close()

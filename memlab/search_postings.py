@@ -1,0 +1,438 @@
+"""Postings beside FTS5: which messages hold each term and how often, in blobs numpy reads whole.
+
+FTS5's doclists hold the same facts, but SQL can only reach them through FTS5's ranking, which
+computes bm25 for every match (about 1.6 us each): several mid-frequency words, a prefix or a
+common word inside one user's messages cost FTS5 50-300 ms at a million messages. memlab keeps a
+copy without positions: per term and per part of 65,536 message ids, the ids (uint16 offsets,
+ascending) and term frequencies (uint8, 255 meaning "255 or more"), or for a term in over a third
+of the part's messages a byte per message; and every message's length and conversation.
+A conjunction of words and prefixes is then intersected and scored with numpy, bm25 exactly as
+FTS5 computes it, in milliseconds. Phrases of several words still need positions (FTS5's).
+
+At a million messages of ~80 tokens the copy takes about 2.8 bytes a (term, message) pair:
+~150 MB beside FTS5's own 196 MB index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from array import array
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+PART_BITS = 16  # message ids per part: 2**16, so an id within its part fits a uint16
+PART_SIZE = 1 << PART_BITS
+MASK = PART_SIZE - 1
+SATURATED = 255  # a stored frequency of 255 means 255 or more: such messages are scored from text
+DENSE = PART_SIZE // 3  # a term in more of a part's messages is stored as a byte per message
+
+SCHEMA = """
+-- Per term and per part of 2**16 message ids: the messages holding the term (uint16 offsets from
+-- part * 65536, ascending, little-endian) and how often (uint8, 255 meaning 255 or more). ids is
+-- NULL for a term in over a third of the part's messages: tfs then has a byte per offset (0: not
+-- there), which is smaller and is read by offset.
+CREATE TABLE search_postings (
+    term TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    ids  BLOB,
+    tfs  BLOB NOT NULL,
+    PRIMARY KEY (term, part)
+);
+
+-- Per part, by offset (uint32, little-endian; 0 where there is no message): each message's
+-- length in tokens as FTS5 counts it, and its conversation's integer id (conversations.id), so
+-- a search inside a user, project, session or conversation is a lookup, not a join per match.
+CREATE TABLE search_messages (
+    part          INTEGER PRIMARY KEY,
+    lengths       BLOB NOT NULL,
+    conversations BLOB NOT NULL
+);
+
+-- A message moved to another conversation is taken out and indexed again, like a rewritten one.
+DROP TRIGGER search_removed_au;
+CREATE TRIGGER search_removed_au AFTER UPDATE OF content, conversation_id ON messages
+WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark')
+ AND (new.content IS NOT old.content OR new.conversation_id IS NOT old.conversation_id)
+BEGIN
+    INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
+END;
+"""
+
+
+class Writer:
+    """Postings of messages read in id order, written part by part (merged into what is stored)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.part = -1
+        self.terms: dict[str, tuple[array, array]] = {}
+        self.offsets = array("H")
+        self.lengths = array("I")
+        self.conversations = array("I")
+
+    def add(self, message_id: int, terms: Mapping[str, int], length: int, conversation: int) -> None:
+        """One message: its terms with their frequencies, its length in tokens, its conversation."""
+        part = message_id >> PART_BITS
+        if part != self.part:
+            self.flush()
+            self.part = part
+        offset = message_id & MASK
+        got = self.terms.get
+        for term, tf in terms.items():
+            pair = got(term)
+            if pair is None:
+                pair = self.terms[term] = (array("H"), array("B"))
+            pair[0].append(offset)
+            pair[1].append(tf if tf < SATURATED else SATURATED)
+        self.offsets.append(offset)
+        self.lengths.append(length)
+        self.conversations.append(conversation)
+
+    def flush(self) -> None:
+        """Write what was gathered for the current part."""
+        if self.part < 0 or not self.offsets:
+            self.terms.clear()
+            return
+        conn, part = self.conn, self.part
+        lengths, conversations = _part_messages(conn, part)
+        stored = dict(
+            ((term, (ids, tfs)) for term, ids, tfs in conn.execute(
+                "SELECT term, ids, tfs FROM search_postings WHERE part = ?", (part,)))
+        ) if lengths.any() else {}
+        rows = []
+        for term, (ids, tfs) in self.terms.items():
+            new_ids = np.frombuffer(ids, dtype="<u2")
+            new_tfs = np.frombuffer(tfs, dtype=np.uint8)
+            old = stored.get(term)
+            if old is not None:
+                new_ids, new_tfs = _merged(*_decoded(*old), new_ids, new_tfs)
+            rows.append((term, part, *_encoded(new_ids, new_tfs)))
+        conn.executemany("INSERT OR REPLACE INTO search_postings (term, part, ids, tfs) VALUES (?, ?, ?, ?)", rows)
+        at = np.frombuffer(self.offsets, dtype=np.uint16)
+        lengths[at] = np.frombuffer(self.lengths, dtype=np.uint32)
+        conversations[at] = np.frombuffer(self.conversations, dtype=np.uint32)
+        _store_messages(conn, part, lengths, conversations)
+        self.terms.clear()
+        self.offsets, self.lengths, self.conversations = array("H"), array("I"), array("I")
+
+
+def _merged(ids, tfs, new_ids, new_tfs):
+    """Stored postings with new ones (the new win where both name a message), ascending."""
+    if len(ids) == 0 or (len(new_ids) and int(new_ids[0]) > int(ids[-1])):
+        return np.concatenate([ids, new_ids]), np.concatenate([tfs, new_tfs])
+    keep = ~np.isin(ids, new_ids)
+    all_ids = np.concatenate([ids[keep], new_ids])
+    all_tfs = np.concatenate([tfs[keep], new_tfs])
+    order = np.argsort(all_ids, kind="stable")
+    return all_ids[order], all_tfs[order]
+
+
+def _decoded(ids: bytes | None, tfs: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A stored row as (offsets, frequencies), whichever way it is stored."""
+    if ids is None:
+        dense = np.frombuffer(tfs, dtype=np.uint8)
+        offsets = np.flatnonzero(dense > 0).astype(np.uint16)
+        return offsets, dense[offsets]
+    return np.frombuffer(ids, dtype="<u2"), np.frombuffer(tfs, dtype=np.uint8)
+
+
+def _encoded(offsets: np.ndarray, tfs: np.ndarray) -> tuple[bytes | None, bytes]:
+    """(ids, tfs) blobs for a row: sparse, or a byte per offset past ``DENSE`` messages."""
+    if len(offsets) > DENSE:
+        dense = np.zeros(PART_SIZE, dtype=np.uint8)
+        dense[offsets] = tfs
+        return None, dense.tobytes()
+    return offsets.astype("<u2").tobytes(), tfs.astype(np.uint8).tobytes()
+
+
+def _part_messages(conn: sqlite3.Connection, part: int) -> tuple[np.ndarray, np.ndarray]:
+    """A part's message lengths and conversations (writable copies; zeros for a new part)."""
+    row = conn.execute("SELECT lengths, conversations FROM search_messages WHERE part = ?", (part,)).fetchone()
+    if row is None:
+        return np.zeros(PART_SIZE, dtype=np.uint32), np.zeros(PART_SIZE, dtype=np.uint32)
+    return np.frombuffer(row[0], dtype="<u4").astype(np.uint32), np.frombuffer(row[1], dtype="<u4").astype(np.uint32)
+
+
+def _store_messages(conn: sqlite3.Connection, part: int, lengths: np.ndarray, conversations: np.ndarray) -> None:
+    conn.execute("INSERT OR REPLACE INTO search_messages (part, lengths, conversations) VALUES (?, ?, ?)",
+                 (part, lengths.astype("<u4").tobytes(), conversations.astype("<u4").tobytes()))
+
+
+def remove(conn: sqlite3.Connection, messages: Iterable[tuple[int, Iterable[str]]]) -> None:
+    """Take messages out: each given with the terms it held when it was added."""
+    by_key: dict[tuple[str, int], list[int]] = {}
+    by_part: dict[int, list[int]] = {}
+    for mid, terms in messages:
+        part, offset = mid >> PART_BITS, mid & MASK
+        by_part.setdefault(part, []).append(offset)
+        for term in set(terms):
+            by_key.setdefault((term, part), []).append(offset)
+    for (term, part), offsets in by_key.items():
+        row = conn.execute("SELECT ids, tfs FROM search_postings WHERE term = ? AND part = ?", (term, part)).fetchone()
+        if row is None:
+            continue
+        ids, tfs = _decoded(*row)
+        keep = ~np.isin(ids, np.array(offsets, dtype=np.uint16))
+        if keep.all():
+            continue
+        if not keep.any():
+            conn.execute("DELETE FROM search_postings WHERE term = ? AND part = ?", (term, part))
+        else:
+            conn.execute("UPDATE search_postings SET ids = ?, tfs = ? WHERE term = ? AND part = ?",
+                         (*_encoded(ids[keep], tfs[keep]), term, part))
+    for part, offsets in by_part.items():
+        lengths, conversations = _part_messages(conn, part)
+        at = np.array(offsets, dtype=np.int64)
+        lengths[at] = 0
+        conversations[at] = 0
+        _store_messages(conn, part, lengths, conversations)
+
+
+def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: float, b: float) -> list[tuple[float, int]]:
+    """The ``k`` messages where a term weighs most (bm25's per-term part) as (weight, id): for a
+    term that just became common enough for a top list. A saturated frequency weighs the most
+    any can (k1 + 1), so the list still bounds it."""
+    out: list[tuple[float, int]] = []
+    for part, ids, tfs in conn.execute("SELECT part, ids, tfs FROM search_postings WHERE term = ?", (term,)):
+        offsets, counts = _decoded(ids, tfs)
+        lengths, _ = _part_messages(conn, part)
+        tf = counts.astype(np.float64)
+        norm = k1 * (1 - b + (b * lengths[offsets].astype(np.float64) / avgdl if avgdl else 0.0))
+        weight = np.where(counts == SATURATED, k1 + 1, tf * (k1 + 1) / (tf + norm))
+        out.extend(zip(weight.tolist(), (offsets.astype(np.int64) + (part << PART_BITS)).tolist()))
+    out.sort(reverse=True)
+    return out[:k]
+
+
+def stored(conn: sqlite3.Connection) -> dict[str, dict[int, int]]:
+    """Every term's messages and stored frequencies (for checks: this reads everything)."""
+    out: dict[str, dict[int, int]] = {}
+    for term, part, ids, tfs in conn.execute("SELECT term, part, ids, tfs FROM search_postings ORDER BY term, part"):
+        offsets, counts = _decoded(ids, tfs)
+        out.setdefault(term, {}).update(zip((offsets.astype(np.int64) + (part << PART_BITS)).tolist(), counts.tolist()))
+    return out
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM search_postings")
+    conn.execute("DELETE FROM search_messages")
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class Messages:
+    """Every indexed message's length and conversation by id, read once per connection while
+    the index is unchanged (``key``)."""
+
+    key: object
+    lengths: np.ndarray
+    conversations: np.ndarray
+    _top: int | None = None
+
+    def within(self, conversation_ids: Sequence[int]) -> Matches:
+        """The indexed messages of these conversations (by conversations.id), as a phrase with no
+        frequencies: ``conjunction`` intersects it with the others, narrowest first."""
+        chosen = np.asarray(conversation_ids, dtype=np.int64)
+        mask = np.zeros(max(self.top_conversation, int(chosen.max()) if len(chosen) else 0) + 1, dtype=bool)
+        mask[chosen] = True
+        mask[0] = False  # 0: no message at that id
+        inside = mask[self.conversations]
+        parts, count = {}, 0
+        for part in range(len(inside) >> PART_BITS):
+            offsets = np.flatnonzero(inside[part << PART_BITS:(part + 1) << PART_BITS])
+            if len(offsets):
+                parts[part] = (offsets, None, None)
+                count += len(offsets)
+        return Matches(parts, count)
+
+    @property
+    def top_conversation(self) -> int:
+        if self._top is None:
+            self._top = int(self.conversations.max()) if len(self.conversations) else 0
+        return self._top
+
+
+_MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.WeakKeyDictionary()
+
+
+def messages(conn: sqlite3.Connection, key: object) -> Messages:
+    """Lengths and conversations indexed by message id (0 for no message); ``key`` names the
+    index's state (see memlab.search_index.generation): a new key reads them again."""
+    cached = _MESSAGES.get(conn)
+    if cached is not None and cached.key == key:
+        return cached
+    rows = conn.execute("SELECT part, lengths, conversations FROM search_messages ORDER BY part").fetchall()
+    size = ((rows[-1][0] + 1) << PART_BITS) if rows else 0
+    lengths = np.zeros(size, dtype=np.uint32)
+    conversations = np.zeros(size, dtype=np.intp)  # (intp: numpy indexes with it without a copy)
+    for part, blob, convs in rows:
+        lengths[part << PART_BITS:(part + 1) << PART_BITS] = np.frombuffer(blob, dtype="<u4")
+        conversations[part << PART_BITS:(part + 1) << PART_BITS] = np.frombuffer(convs, dtype="<u4")
+    _MESSAGES[conn] = found = Messages(key, lengths, conversations)
+    return found
+
+
+@dataclass
+class Matches:
+    """Messages holding a phrase (a term, or any expansion of a prefix) and how often, per part:
+    part -> (offsets ascending, frequencies, saturated). Offsets None: the frequencies are a byte
+    per offset (a dense term). A term's frequencies are its stored bytes (saturated None: 255 says
+    so); a prefix's are sums, with a mask of those that saturated. ``count``: messages in all."""
+
+    parts: dict[int, tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]]
+    count: int
+
+
+def matches(conn: sqlite3.Connection, terms: Sequence[str], low: int, high: int) -> Matches:
+    """The messages with ids in [low, high] holding any of ``terms``, frequencies summed (a
+    prefix's frequency in a message is how many of its tokens start with it)."""
+    gathered: dict[int, list[tuple[bytes | None, bytes]]] = {}
+    for term in terms:
+        for part, ids, tfs in conn.execute(
+            "SELECT part, ids, tfs FROM search_postings WHERE term = ? AND part BETWEEN ? AND ?",
+            (term, low >> PART_BITS, high >> PART_BITS),
+        ):
+            gathered.setdefault(part, []).append((ids, tfs))
+    parts: dict[int, tuple] = {}
+    count = 0
+    for part, blobs in gathered.items():
+        base = part << PART_BITS
+        clipped = base < low or base + MASK > high
+        saturated = None
+        if len(blobs) == 1 and blobs[0][0] is None and not clipped:
+            tfs = np.frombuffer(blobs[0][1], dtype=np.uint8)
+            parts[part] = (None, tfs, None)
+            count += int(np.count_nonzero(tfs))
+            continue
+        if len(blobs) == 1:
+            offsets, tfs = _decoded(*blobs[0])
+        else:  # a prefix: add up its expansions per message
+            sparse = [(np.frombuffer(i, dtype="<u2"), np.frombuffer(t, dtype=np.uint8)) for i, t in blobs if i is not None]
+            dense = [np.frombuffer(t, dtype=np.uint8) for i, t in blobs if i is None]
+            every = [o for o, _ in sparse] + [np.flatnonzero(d > 0) for d in dense]
+            stored = [t for _, t in sparse] + [d[d > 0] for d in dense]
+            at, weights = np.concatenate(every), np.concatenate(stored)
+            summed = np.bincount(at, weights=weights, minlength=PART_SIZE)  # one pass: ~10x fewer bytes moved
+            offsets = np.flatnonzero(summed > 0)  # (on a bool array: ~10x faster than on floats)
+            tfs = summed[offsets]
+            full = at[weights == SATURATED]
+            saturated = np.isin(offsets, full) if len(full) else np.zeros(len(offsets), dtype=bool)
+        if clipped:
+            inside = (offsets >= low - base) & (offsets <= high - base)
+            offsets, tfs = offsets[inside], tfs[inside]
+            saturated = None if saturated is None else saturated[inside]
+        if len(offsets):
+            parts[part] = (offsets, tfs, saturated)
+            count += len(offsets)
+    return Matches(parts, count)
+
+
+@dataclass
+class Scored:
+    """Messages holding every phrase, with their bm25 (higher is better); ``uncertain``: those
+    whose stored frequencies were saturated (their text must be scored instead)."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    uncertain: np.ndarray
+
+
+def _intersected(every: Sequence[Matches]) -> Iterator[tuple[int, np.ndarray, dict[int, tuple]]]:
+    """Per part: the offsets in every one of ``every``, and each one's (frequencies, saturated)
+    at those offsets; the rarest first, so the others are only looked up."""
+    order = sorted(range(len(every)), key=lambda i: every[i].count)
+    for part, (offsets, tfs, saturated) in every[order[0]].parts.items():
+        if offsets is None:
+            offsets = np.flatnonzero(tfs > 0)
+            tfs = tfs[offsets]
+        held = {order[0]: (tfs, saturated)}
+        for i in order[1:]:
+            other = every[i].parts.get(part)
+            if other is None:
+                offsets = offsets[:0]
+                break
+            if other[0] is None:  # dense: read by offset
+                tf = other[1][offsets]
+                hit = np.flatnonzero(tf > 0)
+                found = (tf[hit], None)
+            else:
+                at = np.searchsorted(other[0], offsets)
+                at[at == len(other[0])] = 0
+                hit = np.flatnonzero(other[0][at] == offsets)
+                at = at[hit]
+                found = (None if other[1] is None else other[1][at], None if other[2] is None else other[2][at])
+            offsets = offsets[hit]
+            held = {j: (None if t is None else t[hit], None if s is None else s[hit]) for j, (t, s) in held.items()}
+            held[i] = found
+            if not len(offsets):
+                break
+        if len(offsets):
+            yield part, offsets, held
+
+
+def _saturated(tf: np.ndarray, saturated: np.ndarray | None) -> np.ndarray:
+    return (tf == SATURATED) if saturated is None else saturated
+
+
+def together(words: Sequence[Matches]) -> Matches:
+    """The messages holding every word of a phrase, with the least of the words' frequencies:
+    the most times the phrase can occur there (a bound; where the phrase is is FTS5's to say).
+    Saturated where every word's frequency is."""
+    parts: dict[int, tuple] = {}
+    count = 0
+    for part, offsets, held in _intersected(words):
+        least = None
+        for tf, saturated in held.values():
+            # A saturated frequency bounds nothing: it is infinite here.
+            value = np.where(_saturated(tf, saturated), np.inf, tf.astype(np.float64))
+            least = value if least is None else np.minimum(least, value)
+        unknown = np.isinf(least)
+        least[unknown] = SATURATED
+        parts[part] = (offsets, least, unknown)
+        count += len(offsets)
+    return Matches(parts, count)
+
+
+def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
+                k1: float, b: float, scope: Matches | None = None) -> Scored:
+    """bm25 of the messages holding every phrase (and inside ``scope``, if given: see
+    ``Messages.within``), as FTS5 computes it."""
+    every = [*phrases, scope] if scope is not None else list(phrases)
+    out_ids, out_scores, out_uncertain = [], [], []
+    for part, offsets, held in _intersected(every):
+        base = part << PART_BITS
+        # In FTS5's order of operations (fts5_aux.c), so the scores are the same doubles.
+        length = known.lengths[base:base + PART_SIZE][offsets].astype(np.float64)
+        norm = k1 * (1 - b + (b * length / avgdl if avgdl else 0.0))
+        scores = np.zeros(len(offsets))
+        uncertain = np.zeros(len(offsets), dtype=bool)
+        for i, weight in enumerate(idfs):
+            tf, saturated = held[i]
+            uncertain |= _saturated(tf, saturated)
+            tf = tf.astype(np.float64)
+            scores += weight * (tf * (k1 + 1)) / (tf + norm)
+        out_ids.append(offsets.astype(np.int64) + base)
+        out_scores.append(scores)
+        out_uncertain.append(uncertain)
+    if not out_ids:
+        return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
+
+
+def best(scored: Scored, k: int) -> np.ndarray:
+    """Positions of the k best scores, best first (ties: newer first, as memlab orders hits);
+    everything tied with the k-th is included."""
+    n = len(scored.scores)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < n:
+        kth = np.partition(scored.scores, n - k)[n - k]
+        top = np.flatnonzero(scored.scores >= kth)
+    else:
+        top = np.arange(n)
+    return top[np.lexsort((-scored.ids[top], -scored.scores[top]))]

@@ -1,0 +1,150 @@
+"""The postings beside FTS5 (memlab.search_postings): they hold what FTS5 holds, stay so through
+refreshes, and rank words, prefixes and scopes exactly as FTS5's bm25 does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from memlab import search_index, search_postings
+from memlab.search import Hit, Planner, Search
+
+DAY = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.timezone.utc)
+
+TEXTS = [
+    "optimize the slow query in the billing report",
+    "add an index to optimize the invoices query",
+    "the build is slow because of templates",
+    "optimizer notes: the optimizing pass is slow slow slow",
+    "rollback the kubernetes release, the probes failed",
+    "kubernetes probes optimized; the release is healthy",
+    "billing report query optimization, again the billing report",
+    "short note",
+]
+
+
+@pytest.fixture
+def corpus(db):
+    """Three users' sessions, a few conversations, messages over three days."""
+    for sid, user, project in (("s1", "ana", "web"), ("s2", "ana", "api"), ("s3", "bo", "web")):
+        db.sessions.create(sid, user_id=user, project_id=project)
+    for cid, sid in (("c1", "s1"), ("c2", "s2"), ("c3", "s3"), ("c4", "s3")):
+        db.conversations.create(sid, cid)
+    out = []
+    for i in range(48):
+        text = TEXTS[i % len(TEXTS)] + (" optimize" * (i % 3))
+        conversation = ("c1", "c2", "c3", "c4")[i % 4]
+        role = ("user", "assistant")[i % 2]
+        out.append(db.messages.add(conversation, role, text, created_at=DAY + dt.timedelta(hours=2 * i)))
+    search_index.refresh(db.conn)
+    return out
+
+
+def fts5_counts(db) -> dict[str, dict[int, int]]:
+    """Each term's messages and occurrences, as FTS5's own index holds them."""
+    db.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.t_instances USING fts5vocab(main, messages_fts, instance)")
+    out: dict[str, dict[int, int]] = {}
+    for term, doc in db.conn.execute("SELECT term, doc FROM temp.t_instances"):
+        per = out.setdefault(term, {})
+        per[doc] = per.get(doc, 0) + 1
+    return out
+
+
+def stored(db) -> dict[str, dict[int, int]]:
+    return {term: dict(per) for term, per in search_postings.stored(db.conn).items()}
+
+
+def fts5_rank(db, query: str, mode: str = "plain", **filters) -> list[tuple[int, float]]:
+    hits = Search(db, Planner(fts5_limit=10**9)).run(query, mode=mode, **filters)
+    return [(h.message_id, round(h.score, 9)) for h in hits]
+
+
+def ranked(hits: list[Hit]) -> list[tuple[int, float]]:
+    return [(h.message_id, round(h.score, 9)) for h in hits]
+
+
+def postings_planner() -> Planner:
+    """Everything memlab can rank from the postings goes there (no FTS5, no top lists)."""
+    return Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0)
+
+
+def test_postings_hold_what_fts5_holds(db, corpus):
+    assert stored(db) == fts5_counts(db)
+
+
+def test_lengths_and_conversations_are_fts5s_and_the_messages(db, corpus):
+    known = search_postings.messages(db.conn, ("test",))
+    rows = db.conn.execute(
+        "SELECT m.id, d.sz, c.id FROM messages m JOIN messages_fts_docsize d ON d.id = m.id"
+        " JOIN conversations c ON c.conversation_id = m.conversation_id").fetchall()
+    assert rows
+    for mid, size, conversation in rows:
+        assert known.lengths[mid] == search_index.first_varint(size)
+        assert known.conversations[mid] == conversation
+
+
+def test_a_dense_part_holds_and_ranks_the_same(db, corpus, monkeypatch):
+    monkeypatch.setattr(search_postings, "DENSE", 3)  # any term in over 3 messages of a part: a byte each
+    search_index.build(db.conn)
+    assert db.conn.execute("SELECT count(*) FROM search_postings WHERE ids IS NULL").fetchone()[0] > 0
+    assert stored(db) == fts5_counts(db)
+    for query, mode in (("the slow", "plain"), ("optim*", "advanced"), ("optim* billing", "advanced"), ("the", "plain")):
+        search = Search(db, postings_planner())
+        assert ranked(search.run(query, mode=mode)) == fts5_rank(db, query, mode), query
+        assert search.plan.path == "postings"
+
+
+@pytest.mark.parametrize("query, mode", [
+    ("optimize", "plain"), ("the slow", "plain"), ("billing report query", "plain"), ("optim*", "advanced"),
+    ("optim* the", "advanced"), ("kubernetes probes", "plain"), ("nothing", "plain"),
+])
+@pytest.mark.parametrize("filters", [
+    {}, {"user_id": "ana"}, {"user_id": "bo"}, {"project_id": "web"}, {"session_id": "s3"}, {"conversation_id": "c2"},
+    {"role": "assistant"}, {"since": DAY + dt.timedelta(days=2)}, {"user_id": "ana", "until": DAY + dt.timedelta(days=1)},
+    {"project_id": "web", "role": "user"}, {"user_id": "nobody"},
+])
+def test_postings_rank_as_fts5_does(db, corpus, query, mode, filters):
+    search = Search(db, postings_planner())
+    mine = search.run(query, mode=mode, limit=5, **filters)
+    assert search.plan.path == "postings" and search.plan.exact
+    assert ranked(mine) == fts5_rank(db, query, mode, limit=5, **filters)
+
+
+def test_deep_pages_are_fts5s_too(db, corpus):
+    search = Search(db, postings_planner())
+    assert ranked(search.run("the", limit=7, offset=9, user_id="ana")) == fts5_rank(db, "the", limit=7, offset=9, user_id="ana")
+
+
+def test_a_word_past_255_occurrences_scores_as_fts5(db, corpus):
+    crowded = db.messages.add("c1", "user", "zeta " * 300 + "optimize")
+    db.messages.add("c1", "user", "zeta " * 254 + "optimize optimize")
+    search_index.refresh(db.conn)
+    assert stored(db)["zeta"][crowded] == search_postings.SATURATED  # a byte holds 255 or more
+    search = Search(db, postings_planner())
+    assert ranked(search.run("zeta optimize")) == fts5_rank(db, "zeta optimize")
+    assert ranked(search.run("zet*", mode="advanced")) == fts5_rank(db, "zet*", "advanced")
+
+
+def test_messages_past_the_watermark_are_ranked_too(db, corpus):
+    fresh = db.messages.add("c2", "user", "optimize optimize the slow billing")  # not folded in yet
+    search = Search(db, Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0, tail_limit=10**6))
+    hits = search.run("optimize billing")
+    assert search.plan.path == "postings" and search_index.watermark(db.conn) < fresh
+    assert ranked(hits) == fts5_rank(db, "optimize billing") and fresh in [h.message_id for h in hits]
+
+
+def test_deletes_rewrites_and_moves_leave_what_a_rebuild_would(db, corpus):
+    db.execute("DELETE FROM messages WHERE id = ?", (corpus[0],))
+    db.execute("UPDATE messages SET content = 'kubernetes kubernetes zebra' WHERE id = ?", (corpus[5],))
+    db.execute("UPDATE messages SET conversation_id = 'c3' WHERE id = ?", (corpus[6],))  # moved to bo's session
+    search = Search(db, postings_planner())
+    moved = search.run("billing report", user_id="bo")  # the search folds the changes in first
+    assert corpus[6] in [h.message_id for h in moved]
+    assert ranked(moved) == fts5_rank(db, "billing report", user_id="bo")
+    refreshed = stored(db), search_postings.messages(db.conn, ("after",))
+    assert refreshed[0] == fts5_counts(db)
+    search_index.build(db.conn)
+    rebuilt = search_postings.messages(db.conn, ("rebuilt",))
+    assert refreshed[0] == stored(db)
+    assert (refreshed[1].lengths == rebuilt.lengths).all() and (refreshed[1].conversations == rebuilt.conversations).all()
