@@ -579,7 +579,7 @@ class Search:
                          for i, t in enumerate(p.terms)]
                 per_phrase.append(postings.together(words))
                 exact = False
-        known = postings.messages(conn, index.generation(conn))
+        known = postings.messages(conn, index.generation(conn), index.changes(conn), mark)
         entities = [name for name in ENTITIES if getattr(scope, name) is not None]
         within = None
         if entities:

@@ -315,14 +315,16 @@ def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int |
     chosen = Settings(top_k if top_k is not None else current.top_k,
                       min_docs if min_docs is not None else current.min_docs)
     with _writing(conn):
-        then = generation(conn)
+        then, changed = generation(conn), changes(conn)
         for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
                           "DELETE FROM search_removed", "DELETE FROM search_state"):
             conn.execute(statement)
         postings.clear(conn)
         conn.executemany(
             "INSERT INTO search_state (key, value) VALUES (?, ?)",
-            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0), ("generation", then + 1)],
+            # A rebuild counts as a change too: what readers remembered of any message is stale.
+            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0), ("generation", then + 1),
+             ("changes", changed + 1)],
         )
         return _fold(conn, 0, chosen, progress=progress)
 
@@ -356,8 +358,8 @@ def pending_removals(conn: sqlite3.Connection) -> bool:
 
 
 def changes(conn: sqlite3.Connection) -> int:
-    """How many refreshes took deleted or rewritten messages out (phrase counts remembered
-    before then are stale)."""
+    """How many builds, and refreshes that took deleted or rewritten messages out, there have
+    been: what a reader remembered of older messages (phrase counts, lengths) is stale after one."""
     row = conn.execute("SELECT value FROM search_state WHERE key = 'changes'").fetchone()
     return int(row[0]) if row else 0
 

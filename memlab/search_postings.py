@@ -15,6 +15,7 @@ At a million messages of ~80 tokens the copy takes about 2.8 bytes a (term, mess
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import weakref
 from array import array
@@ -98,10 +99,9 @@ class Writer:
             return
         conn, part = self.conn, self.part
         lengths, conversations = _part_messages(conn, part)
-        stored = dict(
-            ((term, (ids, tfs)) for term, ids, tfs in conn.execute(
-                "SELECT term, ids, tfs FROM search_postings WHERE part = ?", (part,)))
-        ) if lengths.any() else {}
+        stored = {term: (ids, tfs) for term, ids, tfs in conn.execute(
+            "SELECT term, ids, tfs FROM search_postings WHERE part = ? AND term IN (SELECT value FROM json_each(?))",
+            (part, json.dumps(list(self.terms))))} if lengths.any() else {}
         rows = []
         for term, (ids, tfs) in self.terms.items():
             new_ids = np.frombuffer(ids, dtype="<u2")
@@ -227,9 +227,11 @@ def clear(conn: sqlite3.Connection) -> None:
 @dataclass
 class Messages:
     """Every indexed message's length and conversation by id, read once per connection while
-    the index is unchanged (``key``)."""
+    the index is unchanged."""
 
-    key: object
+    generation: int  # the index's (memlab.search_index.generation) when read
+    changes: int  # refreshes that had taken messages out, then
+    watermark: int  # the highest message id indexed, then
     lengths: np.ndarray
     conversations: np.ndarray
     _top: int | None = None
@@ -260,20 +262,30 @@ class Messages:
 _MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.WeakKeyDictionary()
 
 
-def messages(conn: sqlite3.Connection, key: object) -> Messages:
-    """Lengths and conversations indexed by message id (0 for no message); ``key`` names the
-    index's state (see memlab.search_index.generation): a new key reads them again."""
+def messages(conn: sqlite3.Connection, generation: int, changes: int, watermark: int) -> Messages:
+    """Lengths and conversations indexed by message id (0 for no message), for the index as it
+    is now (its generation, refreshes that took messages out, watermark: see
+    memlab.search_index). Remembered per connection; when only newer messages were added since,
+    only the parts from the old watermark on are read again."""
     cached = _MESSAGES.get(conn)
-    if cached is not None and cached.key == key:
+    if cached is not None and cached.generation == generation:
         return cached
-    rows = conn.execute("SELECT part, lengths, conversations FROM search_messages ORDER BY part").fetchall()
-    size = ((rows[-1][0] + 1) << PART_BITS) if rows else 0
+    first = 0
+    if cached is not None and cached.changes == changes and watermark >= cached.watermark:
+        first = cached.watermark >> PART_BITS  # earlier parts can't have changed
+    rows = conn.execute("SELECT part, lengths, conversations FROM search_messages WHERE part >= ? ORDER BY part",
+                        (first,)).fetchall()
+    size = max(((rows[-1][0] + 1) << PART_BITS) if rows else 0, first << PART_BITS)
     lengths = np.zeros(size, dtype=np.uint32)
     conversations = np.zeros(size, dtype=np.intp)  # (intp: numpy indexes with it without a copy)
+    if first:
+        kept = first << PART_BITS
+        lengths[:kept] = cached.lengths[:kept]
+        conversations[:kept] = cached.conversations[:kept]
     for part, blob, convs in rows:
         lengths[part << PART_BITS:(part + 1) << PART_BITS] = np.frombuffer(blob, dtype="<u4")
         conversations[part << PART_BITS:(part + 1) << PART_BITS] = np.frombuffer(convs, dtype="<u4")
-    _MESSAGES[conn] = found = Messages(key, lengths, conversations)
+    _MESSAGES[conn] = found = Messages(generation, changes, watermark, lengths, conversations)
     return found
 
 

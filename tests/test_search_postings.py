@@ -74,7 +74,7 @@ def test_postings_hold_what_fts5_holds(db, corpus):
 
 
 def test_lengths_and_conversations_are_fts5s_and_the_messages(db, corpus):
-    known = search_postings.messages(db.conn, ("test",))
+    known = search_postings.messages(db.conn, -1, 0, 0)  # a generation never used: read afresh
     rows = db.conn.execute(
         "SELECT m.id, d.sz, c.id FROM messages m JOIN messages_fts_docsize d ON d.id = m.id"
         " JOIN conversations c ON c.conversation_id = m.conversation_id").fetchall()
@@ -142,9 +142,27 @@ def test_deletes_rewrites_and_moves_leave_what_a_rebuild_would(db, corpus):
     moved = search.run("billing report", user_id="bo")  # the search folds the changes in first
     assert corpus[6] in [h.message_id for h in moved]
     assert ranked(moved) == fts5_rank(db, "billing report", user_id="bo")
-    refreshed = stored(db), search_postings.messages(db.conn, ("after",))
+    refreshed = stored(db), search_postings.messages(db.conn, -1, -1, 0)
     assert refreshed[0] == fts5_counts(db)
     search_index.build(db.conn)
-    rebuilt = search_postings.messages(db.conn, ("rebuilt",))
+    rebuilt = search_postings.messages(db.conn, -2, -2, 0)
     assert refreshed[0] == stored(db)
     assert (refreshed[1].lengths == rebuilt.lengths).all() and (refreshed[1].conversations == rebuilt.conversations).all()
+
+
+def test_what_a_connection_remembers_follows_new_messages_and_rebuilds(db, corpus):
+    # A message in a later part (ids past 65,536): newer messages then re-read only that part.
+    db.execute("INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES"
+               " (200000, 'c3', 'user', 'billing report for bo', '2026-01-20T09:00:00.000000Z')")
+    search = Search(db, Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0, tail_limit=0))
+    assert ranked(search.run("billing", user_id="bo")) == fts5_rank(db, "billing", user_id="bo")  # remembered
+    added = db.messages.add("c4", "user", "billing billing short")  # bo's; folded in by the next search
+    assert added > 200000
+    hits = search.run("billing", user_id="bo")
+    assert added in [h.message_id for h in hits] and ranked(hits) == fts5_rank(db, "billing", user_id="bo")
+    moved = corpus[6]  # "billing report ...", in part 0, bo's
+    assert moved in [h.message_id for h in hits]
+    db.execute("UPDATE messages SET conversation_id = 'c1' WHERE id = ?", (moved,))  # now ana's
+    search_index.build(db.conn)  # a rebuild, not a refresh: nothing remembered may survive it
+    assert moved not in [h.message_id for h in search.run("billing", user_id="bo")]
+    assert ranked(search.run("billing", user_id="ana")) == fts5_rank(db, "billing", user_id="ana")
