@@ -297,9 +297,10 @@ def search_blocks(db: Database) -> None:
 
 @migrations(name="006_search_postings")
 def search_postings(db: Database) -> None:
-    """Each term's messages and frequencies beside FTS5 (see memlab.search_postings), so searches
-    of several words, prefixes and scoped searches are ranked exactly without FTS5's full
-    ranking; then the index is (re)built from the messages already stored."""
+    """Each term's messages and frequencies beside FTS5, each message's length and conversation,
+    and indexes to list a user's or project's conversations (see memlab.search_postings), so
+    searches of several words, prefixes and scoped searches are ranked exactly without FTS5's
+    full ranking; then the index is (re)built from the messages already stored."""
     from . import search_index as index
     from . import search_postings as postings
 

@@ -91,7 +91,8 @@ class Planner:
     stop here, unproven; ``exact_limit``: a phrase whose rarest word has no list has at most this
     many (times 4) of its matches read. Everything else is ranked from the postings;
     ``max_verified``: a phrase of several words has at most this many messages scored from text
-    before FTS5 ranks instead. ``tail_limit``: unindexed messages before search folds them into
+    before FTS5 ranks instead. ``scope_conversations``: a user or project with at most this many
+    conversations is looked up as a set of messages; a bigger one is checked best match first. ``tail_limit``: unindexed messages before search folds them into
     the index. An answer memlab can't prove is bm25's top is re-ranked by FTS5 (exact, at FTS5's
     cost).
     """
@@ -103,6 +104,7 @@ class Planner:
     max_candidates: int = 400
     exact_limit: int = 300
     max_verified: int = 1_000
+    scope_conversations: int = 2_000
     tail_limit: int = index.TAIL_LIMIT
 
 
@@ -337,7 +339,7 @@ ENTITIES = ("conversation", "session", "user", "project")
 
 # The conversations (their integer ids) inside a user, project, session or conversation.
 _SCOPE_CONVERSATIONS = """
-SELECT c.id FROM conversations c JOIN sessions s ON s.session_id = c.session_id WHERE {conditions}
+SELECT c.id FROM conversations c JOIN sessions s ON s.session_id = c.session_id WHERE {conditions} LIMIT :cap
 """
 
 _ENTITY_CONDITIONS = {
@@ -488,15 +490,35 @@ class Search:
                 self.plan = Plan("scope", True, len(rows))
                 return scorer.all(rows)
         low, high = self._rowid_range(scope)
-        # One common word or phrase, not inside a user or project: its top list usually proves
-        # the answer after reading a few dozen messages.
-        entity = any(getattr(scope, name) is not None for name in ENTITIES)
+        # A user's or project's messages, as postings, when it has few enough conversations to
+        # list (else None: its matches are checked best first, few are needed in a big scope).
+        known = postings.messages(self.store.conn, index.generation(self.store.conn), index.changes(self.store.conn),
+                                  self.mark)
+        within = self._within(scope, known)
+        # One common word or phrase, not inside a small scope: its top list usually proves the
+        # answer after reading a few dozen messages.
         if len(phrases) == 1 and not phrases[0].prefix and self._phrase_docs[0] > self.planner.match_limit \
-                and not entity:
+                and within is None:
             scored = self._from_lists(parsed, scope, want, settings, scorer, low, high)
             if self.plan.exact:
                 return scored
-        return self._from_postings(parsed, scope, want, scorer, low, high)
+        return self._from_postings(parsed, scope, want, scorer, low, high, known, within)
+
+    def _within(self, scope: Filters, known: postings.Messages) -> postings.Matches | None:
+        """The messages of the scope's user, project, session or conversation, when it has at most
+        ``scope_conversations`` conversations (remembered per connection until the index
+        changes); None without such a filter or past that."""
+        entities = [name for name in ENTITIES if getattr(scope, name) is not None]
+        if not entities:
+            return None
+        sql = _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
+        cap = self.planner.scope_conversations
+
+        def conversations() -> list[int] | None:
+            found = [r[0] for r in self.store.conn.execute(sql, {**scope.params(), "cap": cap + 1})]
+            return found if len(found) <= cap else None
+
+        return known.scope(tuple((n, getattr(scope, n)) for n in entities), conversations)
 
     def _from_lists(self, parsed: Query, scope: Filters, want: int, settings: index.Settings, scorer: "Scorer",
                     low: int, high: int) -> list[tuple[float, int]]:
@@ -560,15 +582,14 @@ class Search:
             rows = [(imp, mid) for imp, mid in rows if mid in inside]
         return {mid: imp for imp, mid in rows}, floor, False
 
-    def _from_postings(self, parsed: Query, scope: Filters, want: int, scorer: "Scorer",
-                       low: int, high: int) -> list[tuple[float, int]] | None:
+    def _from_postings(self, parsed: Query, scope: Filters, want: int, scorer: "Scorer", low: int, high: int,
+                       known: postings.Messages, within: postings.Matches | None) -> list[tuple[float, int]] | None:
         """Every message holding each word (or prefix), scored with numpy from the postings
         (memlab.search_postings). A user, project, session or conversation is a lookup by
         conversation; the other filters are checked best first until ``want`` pass. Words and
         prefixes are scored exactly; a phrase of several words gets a bound (each word's count
         bounds the phrase's), and messages are scored from their text, best bound first, until
-        no unread bound can beat the k-th score (None past ``max_candidates``: FTS5 ranks)."""
-        conn = self.store.conn
+        no unread bound can beat the k-th score (None past ``max_verified``: FTS5 ranks)."""
         mark = self.mark
         per_phrase, exact = [], True
         for p in scorer.phrases:
@@ -579,12 +600,6 @@ class Search:
                          for i, t in enumerate(p.terms)]
                 per_phrase.append(postings.together(words))
                 exact = False
-        known = postings.messages(conn, index.generation(conn), index.changes(conn), mark)
-        entities = [name for name in ENTITIES if getattr(scope, name) is not None]
-        within = None
-        if entities:
-            sql = _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
-            within = known.within([r[0] for r in conn.execute(sql, scope.params())])
         found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within)
         # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
         redo = found.ids[found.uncertain].tolist()
@@ -596,7 +611,8 @@ class Search:
         scored = scorer.all(self._fetch(redo, scope)) if redo else []
         if not exact:
             return self._verified(found, scored, scope, want, scorer)
-        rest = any(getattr(scope, name) is not None for name in ("role", "since", "until"))
+        checked_here = ("role", "since", "until") if within is not None else tuple(_CONDITIONS)
+        rest = any(getattr(scope, name) is not None for name in checked_here)
         checked, inside, step = 0, 0, max(4 * want, 64) if rest else want
         while checked < len(found.ids) and inside < want:
             ranked = postings.best(found, checked + step)

@@ -19,7 +19,7 @@ import json
 import sqlite3
 import weakref
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -51,6 +51,24 @@ CREATE TABLE search_messages (
     lengths       BLOB NOT NULL,
     conversations BLOB NOT NULL
 );
+
+-- A user's or project's conversations, read from the index alone (no row lookup per session).
+CREATE INDEX search_sessions_user ON sessions (user_id, session_id);
+CREATE INDEX search_sessions_project ON sessions (project_id, session_id);
+
+-- A conversation moved to another session, or a session given to another user or project,
+-- changes which messages a scope holds: readers forget the scopes they remembered.
+CREATE TRIGGER search_scope_sessions AFTER UPDATE OF user_id, project_id ON sessions
+WHEN new.user_id IS NOT old.user_id OR new.project_id IS NOT old.project_id
+BEGIN
+    UPDATE search_state SET value = value + 1 WHERE key = 'generation';
+END;
+
+CREATE TRIGGER search_scope_conversations AFTER UPDATE OF session_id ON conversations
+WHEN new.session_id IS NOT old.session_id
+BEGIN
+    UPDATE search_state SET value = value + 1 WHERE key = 'generation';
+END;
 
 -- A message moved to another conversation is taken out and indexed again, like a rewritten one.
 DROP TRIGGER search_removed_au;
@@ -235,6 +253,7 @@ class Messages:
     lengths: np.ndarray
     conversations: np.ndarray
     _top: int | None = None
+    scopes: dict = field(default_factory=dict)  # a user's, project's... messages, by its filters
 
     def within(self, conversation_ids: Sequence[int]) -> Matches:
         """The indexed messages of these conversations (by conversations.id), as a phrase with no
@@ -251,6 +270,18 @@ class Messages:
                 parts[part] = (offsets, None, None)
                 count += len(offsets)
         return Matches(parts, count)
+
+    def scope(self, key: tuple, conversation_ids) -> Matches | None:
+        """``within`` for a scope named by ``key``, remembered (a few) while the index is unchanged;
+        ``conversation_ids``: a function giving the scope's conversations (None: too many to
+        look up), called when not remembered."""
+        if key in self.scopes:
+            return self.scopes[key]
+        if len(self.scopes) >= 16:
+            self.scopes.pop(next(iter(self.scopes)))
+        chosen = conversation_ids()
+        found = self.scopes[key] = None if chosen is None else self.within(chosen)
+        return found
 
     @property
     def top_conversation(self) -> int:
@@ -418,16 +449,26 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     out_ids, out_scores, out_uncertain = [], [], []
     for part, offsets, held in _intersected(every):
         base = part << PART_BITS
-        # In FTS5's order of operations (fts5_aux.c), so the scores are the same doubles.
-        length = known.lengths[base:base + PART_SIZE][offsets].astype(np.float64)
-        norm = k1 * (1 - b + (b * length / avgdl if avgdl else 0.0))
+        # FTS5's k1 * (1 - b + b * D / avgdl) and idf * (tf * (k1 + 1)) / (tf + that), summed over
+        # the phrases in order (fts5_aux.c), in place: the same doubles, fewer temporaries.
+        norm = np.multiply(known.lengths[base:base + PART_SIZE][offsets], b, dtype=np.float64)
+        if avgdl:
+            norm /= avgdl
+        else:
+            norm[:] = 0.0
+        norm += 1 - b
+        norm *= k1
         scores = np.zeros(len(offsets))
         uncertain = np.zeros(len(offsets), dtype=bool)
         for i, weight in enumerate(idfs):
             tf, saturated = held[i]
             uncertain |= _saturated(tf, saturated)
             tf = tf.astype(np.float64)
-            scores += weight * (tf * (k1 + 1)) / (tf + norm)
+            part_score = tf * (k1 + 1)
+            part_score *= weight
+            tf += norm
+            part_score /= tf
+            scores += part_score
         out_ids.append(offsets.astype(np.int64) + base)
         out_scores.append(scores)
         out_uncertain.append(uncertain)

@@ -166,3 +166,24 @@ def test_what_a_connection_remembers_follows_new_messages_and_rebuilds(db, corpu
     search_index.build(db.conn)  # a rebuild, not a refresh: nothing remembered may survive it
     assert moved not in [h.message_id for h in search.run("billing", user_id="bo")]
     assert ranked(search.run("billing", user_id="ana")) == fts5_rank(db, "billing", user_id="ana")
+
+
+def test_a_remembered_scope_follows_moved_conversations_and_sessions(db, corpus):
+    search = Search(db, postings_planner())
+    assert ranked(search.run("billing", user_id="bo")) == fts5_rank(db, "billing", user_id="bo")  # remembered
+    db.execute("UPDATE conversations SET session_id = 's1' WHERE conversation_id = 'c4'")  # bo's c4 -> ana
+    assert ranked(search.run("billing", user_id="bo")) == fts5_rank(db, "billing", user_id="bo")
+    assert ranked(search.run("billing", project_id="api")) == fts5_rank(db, "billing", project_id="api")
+    db.execute("UPDATE sessions SET project_id = 'api', user_id = 'bo' WHERE session_id = 's1'")
+    for filters in ({"user_id": "bo"}, {"user_id": "ana"}, {"project_id": "api"}):
+        assert ranked(search.run("billing", **filters)) == fts5_rank(db, "billing", **filters), filters
+
+
+@pytest.mark.parametrize("filters", [{"user_id": "ana"}, {"project_id": "web", "role": "user"}, {"session_id": "s3"},
+                                     {"conversation_id": "c2"}, {"user_id": "bo", "since": DAY + dt.timedelta(days=2)}])
+@pytest.mark.parametrize("query", ["the", "optimize the", "optim*"])
+def test_a_scope_too_big_to_list_is_checked_best_match_first(db, corpus, filters, query):
+    search = Search(db, Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0, scope_conversations=0))
+    mine = search.run(query, mode="advanced", limit=3, **filters)
+    assert search.plan.path == "postings"
+    assert ranked(mine) == fts5_rank(db, query, "advanced", limit=3, **filters)
