@@ -23,6 +23,8 @@ import sqlite3
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+import numpy as np
+
 from . import search_index as index
 from . import search_postings as postings
 from . import validation as v
@@ -337,7 +339,8 @@ _CONDITIONS = {
 }
 ENTITIES = ("conversation", "session", "user", "project")
 
-# The conversations (their integer ids) inside a user, project, session or conversation.
+# The conversations (their integer ids) inside a user, project, session or conversation (and
+# among :ids, for "ids").
 _SCOPE_CONVERSATIONS = """
 SELECT c.id FROM conversations c JOIN sessions s ON s.session_id = c.session_id WHERE {conditions} LIMIT :cap
 """
@@ -347,7 +350,13 @@ _ENTITY_CONDITIONS = {
     "session": "c.session_id = :session",
     "user": "s.user_id = :user",
     "project": "s.project_id = :project",
+    "ids": "c.id IN (SELECT value FROM json_each(:ids))",
 }
+
+
+def _scope_sql(entities: Sequence[str]) -> str:
+    """_SCOPE_CONVERSATIONS for these filters (names of _ENTITY_CONDITIONS)."""
+    return _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
 
 _RANKED_ALL = """
 SELECT rowid AS id, -bm25(messages_fts) AS score,
@@ -511,7 +520,7 @@ class Search:
         entities = [name for name in ENTITIES if getattr(scope, name) is not None]
         if not entities:
             return None
-        sql = _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
+        sql = _scope_sql(entities)
         cap = self.planner.scope_conversations
 
         def conversations() -> list[int] | None:
@@ -519,6 +528,22 @@ class Search:
             return found if len(found) <= cap else None
 
         return known.scope(tuple((n, getattr(scope, n)) for n in entities), conversations)
+
+    def _conversations_inside(self, conversations: np.ndarray, scope: Filters, known: postings.Messages) -> np.ndarray:
+        """Whether each of these conversations (conversations.id) is inside the scope's user,
+        project, session and conversation, asked once per conversation (remembered per
+        connection until the index changes)."""
+        entities = [name for name in ENTITIES if getattr(scope, name) is not None]
+        memo = known.verdicts.setdefault(tuple((n, getattr(scope, n)) for n in entities), {})
+        unique = np.unique(conversations)
+        unknown = [c for c in unique.tolist() if c not in memo]
+        if unknown:
+            rows = self.store.conn.execute(_scope_sql([*entities, "ids"]),
+                                           {**scope.params(), "ids": json.dumps(unknown), "cap": -1})
+            inside = {r[0] for r in rows}
+            memo.update((c, c in inside) for c in unknown)
+        verdict = np.array([memo[c] for c in unique.tolist()], dtype=bool)
+        return verdict[np.searchsorted(unique, conversations)]
 
     def _from_lists(self, parsed: Query, scope: Filters, want: int, settings: index.Settings, scorer: "Scorer",
                     low: int, high: int) -> list[tuple[float, int]]:
@@ -600,7 +625,8 @@ class Search:
                          for i, t in enumerate(p.terms)]
                 per_phrase.append(postings.together(words))
                 exact = False
-        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within)
+        role = None if scope.role is None else postings.ROLE_CODES[scope.role]
+        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within, role)
         # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
         redo = found.ids[found.uncertain].tolist()
         if redo:
@@ -611,18 +637,22 @@ class Search:
         scored = scorer.all(self._fetch(redo, scope)) if redo else []
         if not exact:
             return self._verified(found, scored, scope, want, scorer)
-        checked_here = ("role", "since", "until") if within is not None else tuple(_CONDITIONS)
-        rest = any(getattr(scope, name) is not None for name in checked_here)
-        checked, inside, step = 0, 0, max(4 * want, 64) if rest else want
+        # Best first, the filters the postings didn't apply: a scope too big to list (asked per
+        # conversation) and a time window (its edges: the day ranges are a day wide).
+        big = within is None and any(getattr(scope, name) is not None for name in ENTITIES)
+        timed = scope.since is not None or scope.until is not None
+        checked, inside, step = 0, 0, max(4 * want, 64) if big or timed else want
         while checked < len(found.ids) and inside < want:
             ranked = postings.best(found, checked + step)
             fresh = ranked[checked:]
-            ids = found.ids[fresh].tolist()
-            keep = set(self._in_scope(ids, scope)) if rest else None
-            for mid, score in zip(ids, found.scores[fresh].tolist()):
-                if keep is None or mid in keep:
-                    scored.append((score, mid))
-                    inside += 1
+            ids = found.ids[fresh]
+            keep = self._conversations_inside(known.conversations[ids], scope, known) if big else None
+            if timed:
+                timely = set(self._in_scope((ids if keep is None else ids[keep]).tolist(), scope))
+                keep = np.fromiter((m in timely for m in ids.tolist()), dtype=bool, count=len(ids))
+            chosen = fresh if keep is None else fresh[keep]
+            scored.extend(zip(found.scores[chosen].tolist(), found.ids[chosen].tolist()))
+            inside += len(chosen)
             checked, step = len(ranked), step * 4
         self.plan = Plan("postings", True, len(found.ids) + len(redo))
         return scored

@@ -276,26 +276,26 @@ def _writing(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes, int]]:
+def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes, int, str]]:
     yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz, c.id FROM messages m"
+        "SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m"
         " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
         " WHERE m.id > ? ORDER BY m.id",
         (after,),
     )
 
 
-def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes, int]]:
+def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes, int, str]]:
     yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz, c.id FROM messages m"
+        "SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m"
         " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
         " WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
         (json.dumps(ids),),
     )
 
 
-def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int]],
-             chunk: int = 2_000) -> Iterator[tuple[int, str, str, bytes, int]]:
+def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int, str]],
+             chunk: int = 2_000) -> Iterator[tuple[int, str, str, bytes, int, str]]:
     """The rows again, with the words of each chunk of them stemmed in one round trip."""
     while True:
         batch = [row for _, row in zip(range(chunk), rows)]
@@ -416,10 +416,10 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
     seen = 0
     writer = postings.Writer(conn)
-    for mid, content, created_at, size, conversation in _learned(stemmer, source):
+    for mid, content, created_at, size, conversation, role in _learned(stemmer, source):
         terms = Counter(stemmer.words(content))
         length = first_varint(size) if size else sum(terms.values())
-        writer.add(mid, terms, length, conversation)
+        writer.add(mid, terms, length, conversation, role)
         counts.update(terms.keys())
         norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
         for term, tf in terms.items():

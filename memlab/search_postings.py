@@ -28,7 +28,12 @@ PART_BITS = 16  # message ids per part: 2**16, so an id within its part fits a u
 PART_SIZE = 1 << PART_BITS
 MASK = PART_SIZE - 1
 SATURATED = 255  # a stored frequency of 255 means 255 or more: such messages are scored from text
+ROLE_CODES = {"user": 1, "assistant": 2, "system": 3, "tool": 4}  # 0: no message
 DENSE = PART_SIZE // 3  # a term in more of a part's messages is stored as a byte per message
+# Looking offsets up in a sparse phrase: spread it into a dense array when offsets * SPREAD_LOOKUP >
+# its entries + SPREAD_FIXED (a binary search costs ~12 entries' spreading; clearing, ~2,400).
+SPREAD_LOOKUP = 12
+SPREAD_FIXED = 2_400
 
 SCHEMA = """
 -- Per term and per part of 2**16 message ids: the messages holding the term (uint16 offsets from
@@ -43,13 +48,15 @@ CREATE TABLE search_postings (
     PRIMARY KEY (term, part)
 );
 
--- Per part, by offset (uint32, little-endian; 0 where there is no message): each message's
--- length in tokens as FTS5 counts it, and its conversation's integer id (conversations.id), so
--- a search inside a user, project, session or conversation is a lookup, not a join per match.
+-- Per part, by offset (0 where there is no message): each message's length in tokens as FTS5
+-- counts it and its conversation's integer id (conversations.id), uint32 little-endian, and its
+-- role (uint8: see ROLE_CODES), so a search inside a user, project, session, conversation or
+-- role is a lookup, not a join per match.
 CREATE TABLE search_messages (
     part          INTEGER PRIMARY KEY,
     lengths       BLOB NOT NULL,
-    conversations BLOB NOT NULL
+    conversations BLOB NOT NULL,
+    roles         BLOB NOT NULL
 );
 
 -- A user's or project's conversations, read from the index alone (no row lookup per session).
@@ -70,11 +77,12 @@ BEGIN
     UPDATE search_state SET value = value + 1 WHERE key = 'generation';
 END;
 
--- A message moved to another conversation is taken out and indexed again, like a rewritten one.
+-- A message moved to another conversation or given another role is taken out and indexed
+-- again, like a rewritten one.
 DROP TRIGGER search_removed_au;
-CREATE TRIGGER search_removed_au AFTER UPDATE OF content, conversation_id ON messages
+CREATE TRIGGER search_removed_au AFTER UPDATE OF content, conversation_id, role ON messages
 WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark')
- AND (new.content IS NOT old.content OR new.conversation_id IS NOT old.conversation_id)
+ AND (new.content IS NOT old.content OR new.conversation_id IS NOT old.conversation_id OR new.role IS NOT old.role)
 BEGIN
     INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
 END;
@@ -91,9 +99,11 @@ class Writer:
         self.offsets = array("H")
         self.lengths = array("I")
         self.conversations = array("I")
+        self.roles = array("B")
 
-    def add(self, message_id: int, terms: Mapping[str, int], length: int, conversation: int) -> None:
-        """One message: its terms with their frequencies, its length in tokens, its conversation."""
+    def add(self, message_id: int, terms: Mapping[str, int], length: int, conversation: int, role: str) -> None:
+        """One message: its terms with their frequencies, its length in tokens, its conversation
+        (conversations.id) and role."""
         part = message_id >> PART_BITS
         if part != self.part:
             self.flush()
@@ -109,6 +119,7 @@ class Writer:
         self.offsets.append(offset)
         self.lengths.append(length)
         self.conversations.append(conversation)
+        self.roles.append(ROLE_CODES.get(role, 0))
 
     def flush(self) -> None:
         """Write what was gathered for the current part."""
@@ -116,7 +127,7 @@ class Writer:
             self.terms.clear()
             return
         conn, part = self.conn, self.part
-        lengths, conversations = _part_messages(conn, part)
+        lengths, conversations, roles = _part_messages(conn, part)
         stored = {term: (ids, tfs) for term, ids, tfs in conn.execute(
             "SELECT term, ids, tfs FROM search_postings WHERE part = ? AND term IN (SELECT value FROM json_each(?))",
             (part, json.dumps(list(self.terms))))} if lengths.any() else {}
@@ -132,9 +143,10 @@ class Writer:
         at = np.frombuffer(self.offsets, dtype=np.uint16)
         lengths[at] = np.frombuffer(self.lengths, dtype=np.uint32)
         conversations[at] = np.frombuffer(self.conversations, dtype=np.uint32)
-        _store_messages(conn, part, lengths, conversations)
+        roles[at] = np.frombuffer(self.roles, dtype=np.uint8)
+        _store_messages(conn, part, lengths, conversations, roles)
         self.terms.clear()
-        self.offsets, self.lengths, self.conversations = array("H"), array("I"), array("I")
+        self.offsets, self.lengths, self.conversations, self.roles = array("H"), array("I"), array("I"), array("B")
 
 
 def _merged(ids, tfs, new_ids, new_tfs):
@@ -166,17 +178,20 @@ def _encoded(offsets: np.ndarray, tfs: np.ndarray) -> tuple[bytes | None, bytes]
     return offsets.astype("<u2").tobytes(), tfs.astype(np.uint8).tobytes()
 
 
-def _part_messages(conn: sqlite3.Connection, part: int) -> tuple[np.ndarray, np.ndarray]:
-    """A part's message lengths and conversations (writable copies; zeros for a new part)."""
-    row = conn.execute("SELECT lengths, conversations FROM search_messages WHERE part = ?", (part,)).fetchone()
+def _part_messages(conn: sqlite3.Connection, part: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A part's message lengths, conversations and roles (writable copies; zeros for a new part)."""
+    row = conn.execute("SELECT lengths, conversations, roles FROM search_messages WHERE part = ?", (part,)).fetchone()
     if row is None:
-        return np.zeros(PART_SIZE, dtype=np.uint32), np.zeros(PART_SIZE, dtype=np.uint32)
-    return np.frombuffer(row[0], dtype="<u4").astype(np.uint32), np.frombuffer(row[1], dtype="<u4").astype(np.uint32)
+        return (np.zeros(PART_SIZE, dtype=np.uint32), np.zeros(PART_SIZE, dtype=np.uint32),
+                np.zeros(PART_SIZE, dtype=np.uint8))
+    return (np.frombuffer(row[0], dtype="<u4").astype(np.uint32), np.frombuffer(row[1], dtype="<u4").astype(np.uint32),
+            np.frombuffer(row[2], dtype=np.uint8).copy())
 
 
-def _store_messages(conn: sqlite3.Connection, part: int, lengths: np.ndarray, conversations: np.ndarray) -> None:
-    conn.execute("INSERT OR REPLACE INTO search_messages (part, lengths, conversations) VALUES (?, ?, ?)",
-                 (part, lengths.astype("<u4").tobytes(), conversations.astype("<u4").tobytes()))
+def _store_messages(conn: sqlite3.Connection, part: int, lengths: np.ndarray, conversations: np.ndarray,
+                    roles: np.ndarray) -> None:
+    conn.execute("INSERT OR REPLACE INTO search_messages (part, lengths, conversations, roles) VALUES (?, ?, ?, ?)",
+                 (part, lengths.astype("<u4").tobytes(), conversations.astype("<u4").tobytes(), roles.tobytes()))
 
 
 def remove(conn: sqlite3.Connection, messages: Iterable[tuple[int, Iterable[str]]]) -> None:
@@ -202,11 +217,12 @@ def remove(conn: sqlite3.Connection, messages: Iterable[tuple[int, Iterable[str]
             conn.execute("UPDATE search_postings SET ids = ?, tfs = ? WHERE term = ? AND part = ?",
                          (*_encoded(ids[keep], tfs[keep]), term, part))
     for part, offsets in by_part.items():
-        lengths, conversations = _part_messages(conn, part)
+        lengths, conversations, roles = _part_messages(conn, part)
         at = np.array(offsets, dtype=np.int64)
         lengths[at] = 0
         conversations[at] = 0
-        _store_messages(conn, part, lengths, conversations)
+        roles[at] = 0
+        _store_messages(conn, part, lengths, conversations, roles)
 
 
 def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: float, b: float) -> list[tuple[float, int]]:
@@ -216,7 +232,7 @@ def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: 
     out: list[tuple[float, int]] = []
     for part, ids, tfs in conn.execute("SELECT part, ids, tfs FROM search_postings WHERE term = ?", (term,)):
         offsets, counts = _decoded(ids, tfs)
-        lengths, _ = _part_messages(conn, part)
+        lengths = _part_messages(conn, part)[0]
         tf = counts.astype(np.float64)
         norm = k1 * (1 - b + (b * lengths[offsets].astype(np.float64) / avgdl if avgdl else 0.0))
         weight = np.where(counts == SATURATED, k1 + 1, tf * (k1 + 1) / (tf + norm))
@@ -252,8 +268,10 @@ class Messages:
     watermark: int  # the highest message id indexed, then
     lengths: np.ndarray
     conversations: np.ndarray
+    roles: np.ndarray
     _top: int | None = None
     scopes: dict = field(default_factory=dict)  # a user's, project's... messages, by its filters
+    verdicts: dict = field(default_factory=dict)  # per scope: conversation -> inside it or not
 
     def within(self, conversation_ids: Sequence[int]) -> Matches:
         """The indexed messages of these conversations (by conversations.id), as a phrase with no
@@ -304,19 +322,23 @@ def messages(conn: sqlite3.Connection, generation: int, changes: int, watermark:
     first = 0
     if cached is not None and cached.changes == changes and watermark >= cached.watermark:
         first = cached.watermark >> PART_BITS  # earlier parts can't have changed
-    rows = conn.execute("SELECT part, lengths, conversations FROM search_messages WHERE part >= ? ORDER BY part",
+    rows = conn.execute("SELECT part, lengths, conversations, roles FROM search_messages WHERE part >= ? ORDER BY part",
                         (first,)).fetchall()
     size = max(((rows[-1][0] + 1) << PART_BITS) if rows else 0, first << PART_BITS)
     lengths = np.zeros(size, dtype=np.uint32)
     conversations = np.zeros(size, dtype=np.intp)  # (intp: numpy indexes with it without a copy)
+    roles = np.zeros(size, dtype=np.uint8)
     if first:
         kept = first << PART_BITS
         lengths[:kept] = cached.lengths[:kept]
         conversations[:kept] = cached.conversations[:kept]
-    for part, blob, convs in rows:
-        lengths[part << PART_BITS:(part + 1) << PART_BITS] = np.frombuffer(blob, dtype="<u4")
-        conversations[part << PART_BITS:(part + 1) << PART_BITS] = np.frombuffer(convs, dtype="<u4")
-    _MESSAGES[conn] = found = Messages(generation, changes, watermark, lengths, conversations)
+        roles[:kept] = cached.roles[:kept]
+    for part, blob, convs, codes in rows:
+        at = slice(part << PART_BITS, (part + 1) << PART_BITS)
+        lengths[at] = np.frombuffer(blob, dtype="<u4")
+        conversations[at] = np.frombuffer(convs, dtype="<u4")
+        roles[at] = np.frombuffer(codes, dtype=np.uint8)
+    _MESSAGES[conn] = found = Messages(generation, changes, watermark, lengths, conversations, roles)
     return found
 
 
@@ -399,16 +421,7 @@ def _intersected(every: Sequence[Matches]) -> Iterator[tuple[int, np.ndarray, di
             if other is None:
                 offsets = offsets[:0]
                 break
-            if other[0] is None:  # dense: read by offset
-                tf = other[1][offsets]
-                hit = np.flatnonzero(tf > 0)
-                found = (tf[hit], None)
-            else:
-                at = np.searchsorted(other[0], offsets)
-                at[at == len(other[0])] = 0
-                hit = np.flatnonzero(other[0][at] == offsets)
-                at = at[hit]
-                found = (None if other[1] is None else other[1][at], None if other[2] is None else other[2][at])
+            hit, found = _lookup(other, offsets)
             offsets = offsets[hit]
             held = {j: (None if t is None else t[hit], None if s is None else s[hit]) for j, (t, s) in held.items()}
             held[i] = found
@@ -416,6 +429,33 @@ def _intersected(every: Sequence[Matches]) -> Iterator[tuple[int, np.ndarray, di
                 break
         if len(offsets):
             yield part, offsets, held
+
+
+def _lookup(other: tuple, offsets: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Which of ``offsets`` another phrase holds (positions in ``offsets``), and its (frequencies,
+    saturated) there. A dense phrase is read by offset; a sparse one is spread into a dense
+    array when that is cheaper than a binary search per offset (~25 ns each, against ~2 ns an
+    entry plus clearing 64 kB)."""
+    ids, tfs, saturated = other
+    if ids is None:
+        tf = tfs[offsets]
+        hit = np.flatnonzero(tf > 0)
+        return hit, (tf[hit], None)
+    if len(offsets) * SPREAD_LOOKUP > len(ids) + SPREAD_FIXED:
+        spread = np.zeros(PART_SIZE, dtype=bool if tfs is None else tfs.dtype)
+        spread[ids] = True if tfs is None else tfs
+        tf = spread[offsets]
+        hit = np.flatnonzero(tf)
+        if saturated is None:
+            return hit, (None if tfs is None else tf[hit], None)
+        flags = np.zeros(PART_SIZE, dtype=bool)
+        flags[ids] = saturated
+        return hit, (tf[hit], flags[offsets[hit]])
+    at = np.searchsorted(ids, offsets)
+    at[at == len(ids)] = 0
+    hit = np.flatnonzero(ids[at] == offsets)
+    at = at[hit]
+    return hit, (None if tfs is None else tfs[at], None if saturated is None else saturated[at])
 
 
 def _saturated(tf: np.ndarray, saturated: np.ndarray | None) -> np.ndarray:
@@ -442,13 +482,19 @@ def together(words: Sequence[Matches]) -> Matches:
 
 
 def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
-                k1: float, b: float, scope: Matches | None = None) -> Scored:
+                k1: float, b: float, scope: Matches | None = None, role: int | None = None) -> Scored:
     """bm25 of the messages holding every phrase (and inside ``scope``, if given: see
-    ``Messages.within``), as FTS5 computes it."""
+    ``Messages.within``; of ``role``, a ROLE_CODES value, if given), as FTS5 computes it."""
     every = [*phrases, scope] if scope is not None else list(phrases)
     out_ids, out_scores, out_uncertain = [], [], []
     for part, offsets, held in _intersected(every):
         base = part << PART_BITS
+        if role is not None:
+            keep = np.flatnonzero(known.roles[base:base + PART_SIZE][offsets] == role)
+            offsets = offsets[keep]
+            held = {j: (None if t is None else t[keep], None if s is None else s[keep]) for j, (t, s) in held.items()}
+            if not len(offsets):
+                continue
         # FTS5's k1 * (1 - b + b * D / avgdl) and idf * (tf * (k1 + 1)) / (tf + that), summed over
         # the phrases in order (fts5_aux.c), in place: the same doubles, fewer temporaries.
         norm = np.multiply(known.lengths[base:base + PART_SIZE][offsets], b, dtype=np.float64)

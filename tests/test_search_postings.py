@@ -104,7 +104,12 @@ def test_a_dense_part_holds_and_ranks_the_same(db, corpus, monkeypatch):
     {"role": "assistant"}, {"since": DAY + dt.timedelta(days=2)}, {"user_id": "ana", "until": DAY + dt.timedelta(days=1)},
     {"project_id": "web", "role": "user"}, {"user_id": "nobody"},
 ])
-def test_postings_rank_as_fts5_does(db, corpus, query, mode, filters):
+@pytest.mark.parametrize("lookup", ["binary search", "spread"])
+def test_postings_rank_as_fts5_does(db, corpus, query, mode, filters, lookup, monkeypatch):
+    if lookup == "spread":  # look every sparse phrase up through a dense array
+        monkeypatch.setattr(search_postings, "SPREAD_FIXED", -1)
+    else:
+        monkeypatch.setattr(search_postings, "SPREAD_LOOKUP", 0)
     search = Search(db, postings_planner())
     mine = search.run(query, mode=mode, limit=5, **filters)
     assert search.plan.path == "postings" and search.plan.exact
@@ -116,14 +121,17 @@ def test_deep_pages_are_fts5s_too(db, corpus):
     assert ranked(search.run("the", limit=7, offset=9, user_id="ana")) == fts5_rank(db, "the", limit=7, offset=9, user_id="ana")
 
 
-def test_a_word_past_255_occurrences_scores_as_fts5(db, corpus):
-    crowded = db.messages.add("c1", "user", "zeta " * 300 + "optimize")
+@pytest.mark.parametrize("lookup", ["binary search", "spread"])
+def test_a_word_past_255_occurrences_scores_as_fts5(db, corpus, lookup, monkeypatch):
+    monkeypatch.setattr(search_postings, *(("SPREAD_FIXED", -1) if lookup == "spread" else ("SPREAD_LOOKUP", 0)))
+    crowded = db.messages.add("c1", "user", "zeta " * 300 + "zetta optimize quux")  # zet*: two words
     db.messages.add("c1", "user", "zeta " * 254 + "optimize optimize")
     search_index.refresh(db.conn)
     assert stored(db)["zeta"][crowded] == search_postings.SATURATED  # a byte holds 255 or more
     search = Search(db, postings_planner())
     assert ranked(search.run("zeta optimize")) == fts5_rank(db, "zeta optimize")
     assert ranked(search.run("zet*", mode="advanced")) == fts5_rank(db, "zet*", "advanced")
+    assert ranked(search.run("quux zet*", mode="advanced")) == fts5_rank(db, "quux zet*", "advanced")  # looked up
 
 
 def test_messages_past_the_watermark_are_ranked_too(db, corpus):
@@ -138,7 +146,9 @@ def test_deletes_rewrites_and_moves_leave_what_a_rebuild_would(db, corpus):
     db.execute("DELETE FROM messages WHERE id = ?", (corpus[0],))
     db.execute("UPDATE messages SET content = 'kubernetes kubernetes zebra' WHERE id = ?", (corpus[5],))
     db.execute("UPDATE messages SET conversation_id = 'c3' WHERE id = ?", (corpus[6],))  # moved to bo's session
+    db.execute("UPDATE messages SET role = 'tool' WHERE id = ?", (corpus[14],))  # "billing report ..." too
     search = Search(db, postings_planner())
+    assert ranked(search.run("billing", role="tool")) == fts5_rank(db, "billing", role="tool") != []
     moved = search.run("billing report", user_id="bo")  # the search folds the changes in first
     assert corpus[6] in [h.message_id for h in moved]
     assert ranked(moved) == fts5_rank(db, "billing report", user_id="bo")
