@@ -305,6 +305,7 @@ def search_postings(db: Database) -> None:
     from . import search_postings as postings
 
     db.execute("DROP TABLE IF EXISTS search_blocks")
+    run_script(db, index.LEAST_SCHEMA)
     run_script(db, postings.SCHEMA)
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade

@@ -594,10 +594,8 @@ class Search:
             ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
             top = index.K1 + 1  # the highest weight bm25 can give
             return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4
-        size, least = conn.execute(
-            "SELECT count(*), min(impact) FROM search_top WHERE term = ?", (rarest,)
-        ).fetchone()
-        floor = least if size >= settings.top_k else 0.0
+        least = conn.execute("SELECT least FROM search_terms WHERE term = ?", (rarest,)).fetchone()[0]
+        floor = least if least is not None else 0.0  # a full list's least weight bounds the rest
         limit = -1 if scope.any else depth
         rows = conn.execute(_LISTED, {"term": rarest, "low": low, "high": high, "depth": limit}).fetchall()
         if limit != -1 and len(rows) == limit:

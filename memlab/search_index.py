@@ -364,6 +364,13 @@ def changes(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+# The least weight in a term's top list once it holds top_k messages (a message not in the list
+# weighs at most that), kept so neither a refresh nor a search has to read the list for it.
+LEAST_SCHEMA = """
+ALTER TABLE search_terms ADD COLUMN least REAL;
+"""
+
+
 def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
     """Take the words of deleted or rewritten messages out of the document counts; return the
     rewritten ones (to fold in again). The lists keep them: still bounds (search scores from text)."""
@@ -450,10 +457,10 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     writer.flush()
     if not seen:
         return 0
-    before = dict(conn.execute(
-        "SELECT term, docs FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
+    before = {term: (docs, least) for term, docs, least in conn.execute(
+        "SELECT term, docs, least FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
         (json.dumps(list(counts)),),
-    ).fetchall()) if after else {}
+    )} if after else {}
     conn.executemany(
         "INSERT INTO search_terms (term, docs) VALUES (?, ?)"
         " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
@@ -464,8 +471,9 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         " SET first_id = min(first_id, excluded.first_id), last_id = max(last_id, excluded.last_id)",
         [(d, lo, hi) for d, (lo, hi) in days.items()],
     )
+    floors = []  # (least weight of a full list or None, term) of each list written
     for term, new in counts.items():
-        old = before.get(term, 0)
+        old, least = before.get(term, (0, None))
         if old + new < chosen.min_docs:
             continue  # rare: no list
         if after and old < chosen.min_docs:
@@ -473,12 +481,9 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
             best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl, K1, B)
         kept = best.get(term)
         merging = after and old >= chosen.min_docs
-        if kept and merging:
+        if kept and merging and least is not None:
             # Only what beats a full list's least entry goes in (most new postings don't).
-            full = conn.execute(_FULL, (term, top_k - 1)).fetchone() is not None
-            if full:
-                least = conn.execute("SELECT min(impact) FROM search_top WHERE term = ?", (term,)).fetchone()[0]
-                kept = [(w, m) for w, m in kept if w > least]
+            kept = [(w, m) for w, m in kept if w > least]
         if kept:
             conn.executemany(
                 "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
@@ -491,13 +496,13 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
                     " ORDER BY impact DESC, message_id DESC LIMIT 1 OFFSET ?)",
                     (term, term, chosen.top_k - 1),
                 )
+            size, low = conn.execute("SELECT count(*), min(impact) FROM search_top WHERE term = ?", (term,)).fetchone()
+            floors.append((low if size >= top_k else None, term))
+    conn.executemany("UPDATE search_terms SET least = ? WHERE term = ?", floors)
     if rewritten is None:
         conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
     return seen
 
-
-# Whether a term's list already holds top_k entries (the ? is top_k - 1).
-_FULL = "SELECT 1 FROM search_top WHERE term = ? LIMIT 1 OFFSET ?"
 
 
 def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:

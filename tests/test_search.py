@@ -312,6 +312,20 @@ def test_refresh_keeps_the_same_top_lists_as_a_rebuild(db, corpus):
     assert {"term": "zeppelin", "n": 3} in refreshed  # became common after the first build
 
 
+def test_each_full_lists_least_weight_is_kept_through_refreshes(db, corpus):
+    search_index.build(db.conn, top_k=2, min_docs=2)
+    for text in ("slow slow cache", "cache miss", "zeppelin cache", "zeppelin zeppelin", "slow zeppelin", "optimize"):
+        db.messages.add("c2", "user", text)
+    search_index.refresh(db.conn)
+    kept = db.query("SELECT term, least FROM search_terms ORDER BY term")
+    lists = {r["term"]: r for r in db.query(
+        "SELECT term, count(*) AS n, min(impact) AS low FROM search_top GROUP BY term")}
+    assert any(r["least"] is not None for r in kept)
+    for row in kept:
+        listed = lists.get(row["term"])
+        assert row["least"] == (listed["low"] if listed and listed["n"] >= 2 else None), row
+
+
 def test_an_unproven_list_answer_is_ranked_from_the_postings(db, corpus):
     search_index.build(db.conn, top_k=1, min_docs=1)
     search = Search(db, Planner(fts5_limit=0, match_limit=0, max_candidates=0))
