@@ -5,9 +5,11 @@ computes bm25 for every match (about 1.6 us each): several mid-frequency words, 
 common word inside one user's messages cost FTS5 50-300 ms at a million messages. memlab keeps a
 copy without positions: per term and per part of 65,536 message ids, the ids (uint16 offsets,
 ascending) and term frequencies (uint8, 255 meaning "255 or more"), or for a term in over a third
-of the part's messages a byte per message; and every message's length and conversation.
+of the part's messages a byte per message; and every message's length, conversation and role.
 A conjunction of words and prefixes is then intersected and scored with numpy, bm25 exactly as
 FTS5 computes it, in milliseconds. Phrases of several words still need positions (FTS5's).
+A refresh appends its messages' postings as a new run instead of rewriting the part's; a term's
+runs in a part are merged once there are more than MAX_RUNS.
 
 At a million messages of ~80 tokens the copy takes about 2.8 bytes a (term, message) pair:
 ~150 MB beside FTS5's own 196 MB index.
@@ -30,6 +32,7 @@ MASK = PART_SIZE - 1
 SATURATED = 255  # a stored frequency of 255 means 255 or more: such messages are scored from text
 ROLE_CODES = {"user": 1, "assistant": 2, "system": 3, "tool": 4}  # 0: no message
 DENSE = PART_SIZE // 3  # a term in more of a part's messages is stored as a byte per message
+MAX_RUNS = 8  # a term's runs in one part past this are merged into one
 # Looking offsets up in a sparse phrase: spread it into a dense array when offsets * SPREAD_LOOKUP >
 # its entries + SPREAD_FIXED (a binary search costs ~12 entries' spreading; clearing, ~2,400).
 SPREAD_LOOKUP = 12
@@ -39,13 +42,16 @@ SCHEMA = """
 -- Per term and per part of 2**16 message ids: the messages holding the term (uint16 offsets from
 -- part * 65536, ascending, little-endian) and how often (uint8, 255 meaning 255 or more). ids is
 -- NULL for a term in over a third of the part's messages: tfs then has a byte per offset (0: not
--- there), which is smaller and is read by offset.
+-- there), which is smaller and is read by offset. Each refresh adds a run (its messages only,
+-- so it rewrites nothing); a term's runs in a part hold different messages and are merged into
+-- one past MAX_RUNS.
 CREATE TABLE search_postings (
     term TEXT NOT NULL,
     part INTEGER NOT NULL,
+    run  INTEGER NOT NULL,
     ids  BLOB,
     tfs  BLOB NOT NULL,
-    PRIMARY KEY (term, part)
+    PRIMARY KEY (term, part, run)
 );
 
 -- Per part, by offset (0 where there is no message): each message's length in tokens as FTS5
@@ -122,24 +128,26 @@ class Writer:
         self.roles.append(ROLE_CODES.get(role, 0))
 
     def flush(self) -> None:
-        """Write what was gathered for the current part."""
+        """Write what was gathered for the current part: a new run of each term's postings (the
+        stored ones are not read or rewritten), then merge the runs of terms that have too many."""
         if self.part < 0 or not self.offsets:
             self.terms.clear()
             return
         conn, part = self.conn, self.part
+        run = conn.execute(  # a number no run has had (search_state is memlab.search_index's)
+            "INSERT INTO search_state (key, value) VALUES ('runs', 1)"
+            " ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO search_postings (term, part, run, ids, tfs) VALUES (?, ?, ?, ?, ?)",
+            [(term, part, run, *_encoded(np.frombuffer(ids, dtype="<u2"), np.frombuffer(tfs, dtype=np.uint8)))
+             for term, (ids, tfs) in self.terms.items()],
+        )
+        crowded = [t for (t,) in conn.execute(
+            "SELECT term FROM search_postings WHERE part = ? AND term IN (SELECT value FROM json_each(?))"
+            " GROUP BY term HAVING count(*) > ?", (part, json.dumps(list(self.terms)), MAX_RUNS))]
+        for term in crowded:
+            _merge_runs(conn, term, part)
         lengths, conversations, roles = _part_messages(conn, part)
-        stored = {term: (ids, tfs) for term, ids, tfs in conn.execute(
-            "SELECT term, ids, tfs FROM search_postings WHERE part = ? AND term IN (SELECT value FROM json_each(?))",
-            (part, json.dumps(list(self.terms))))} if lengths.any() else {}
-        rows = []
-        for term, (ids, tfs) in self.terms.items():
-            new_ids = np.frombuffer(ids, dtype="<u2")
-            new_tfs = np.frombuffer(tfs, dtype=np.uint8)
-            old = stored.get(term)
-            if old is not None:
-                new_ids, new_tfs = _merged(*_decoded(*old), new_ids, new_tfs)
-            rows.append((term, part, *_encoded(new_ids, new_tfs)))
-        conn.executemany("INSERT OR REPLACE INTO search_postings (term, part, ids, tfs) VALUES (?, ?, ?, ?)", rows)
         at = np.frombuffer(self.offsets, dtype=np.uint16)
         lengths[at] = np.frombuffer(self.lengths, dtype=np.uint32)
         conversations[at] = np.frombuffer(self.conversations, dtype=np.uint32)
@@ -149,15 +157,16 @@ class Writer:
         self.offsets, self.lengths, self.conversations, self.roles = array("H"), array("I"), array("I"), array("B")
 
 
-def _merged(ids, tfs, new_ids, new_tfs):
-    """Stored postings with new ones (the new win where both name a message), ascending."""
-    if len(ids) == 0 or (len(new_ids) and int(new_ids[0]) > int(ids[-1])):
-        return np.concatenate([ids, new_ids]), np.concatenate([tfs, new_tfs])
-    keep = ~np.isin(ids, new_ids)
-    all_ids = np.concatenate([ids[keep], new_ids])
-    all_tfs = np.concatenate([tfs[keep], new_tfs])
-    order = np.argsort(all_ids, kind="stable")
-    return all_ids[order], all_tfs[order]
+def _merge_runs(conn: sqlite3.Connection, term: str, part: int) -> None:
+    """A term's runs in a part as one (their messages are disjoint: sorting is enough)."""
+    rows = conn.execute("SELECT run, ids, tfs FROM search_postings WHERE term = ? AND part = ?", (term, part)).fetchall()
+    decoded = [_decoded(ids, tfs) for _, ids, tfs in rows]
+    offsets = np.concatenate([o for o, _ in decoded])
+    tfs = np.concatenate([t for _, t in decoded])
+    order = np.argsort(offsets, kind="stable")
+    conn.execute("DELETE FROM search_postings WHERE term = ? AND part = ?", (term, part))
+    conn.execute("INSERT INTO search_postings (term, part, run, ids, tfs) VALUES (?, ?, ?, ?, ?)",
+                 (term, part, min(r[0] for r in rows), *_encoded(offsets[order], tfs[order])))
 
 
 def _decoded(ids: bytes | None, tfs: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -204,18 +213,18 @@ def remove(conn: sqlite3.Connection, messages: Iterable[tuple[int, Iterable[str]
         for term in set(terms):
             by_key.setdefault((term, part), []).append(offset)
     for (term, part), offsets in by_key.items():
-        row = conn.execute("SELECT ids, tfs FROM search_postings WHERE term = ? AND part = ?", (term, part)).fetchone()
-        if row is None:
-            continue
-        ids, tfs = _decoded(*row)
-        keep = ~np.isin(ids, np.array(offsets, dtype=np.uint16))
-        if keep.all():
-            continue
-        if not keep.any():
-            conn.execute("DELETE FROM search_postings WHERE term = ? AND part = ?", (term, part))
-        else:
-            conn.execute("UPDATE search_postings SET ids = ?, tfs = ? WHERE term = ? AND part = ?",
-                         (*_encoded(ids[keep], tfs[keep]), term, part))
+        gone = np.array(offsets, dtype=np.uint16)
+        for run, ids, tfs in conn.execute(
+                "SELECT run, ids, tfs FROM search_postings WHERE term = ? AND part = ?", (term, part)).fetchall():
+            held, counts = _decoded(ids, tfs)
+            keep = ~np.isin(held, gone)
+            if keep.all():
+                continue
+            if not keep.any():
+                conn.execute("DELETE FROM search_postings WHERE term = ? AND part = ? AND run = ?", (term, part, run))
+            else:
+                conn.execute("UPDATE search_postings SET ids = ?, tfs = ? WHERE term = ? AND part = ? AND run = ?",
+                             (*_encoded(held[keep], counts[keep]), term, part, run))
     for part, offsets in by_part.items():
         lengths, conversations, roles = _part_messages(conn, part)
         at = np.array(offsets, dtype=np.int64)
@@ -359,7 +368,7 @@ def matches(conn: sqlite3.Connection, terms: Sequence[str], low: int, high: int)
     gathered: dict[int, list[tuple[bytes | None, bytes]]] = {}
     for term in terms:
         for part, ids, tfs in conn.execute(
-            "SELECT part, ids, tfs FROM search_postings WHERE term = ? AND part BETWEEN ? AND ?",
+            "SELECT part, ids, tfs FROM search_postings WHERE term = ? AND part BETWEEN ? AND ? ORDER BY part, run",
             (term, low >> PART_BITS, high >> PART_BITS),
         ):
             gathered.setdefault(part, []).append((ids, tfs))
@@ -376,7 +385,7 @@ def matches(conn: sqlite3.Connection, terms: Sequence[str], low: int, high: int)
             continue
         if len(blobs) == 1:
             offsets, tfs = _decoded(*blobs[0])
-        else:  # a prefix: add up its expansions per message
+        else:  # a prefix (or a word in several runs): add up its expansions per message
             sparse = [(np.frombuffer(i, dtype="<u2"), np.frombuffer(t, dtype=np.uint8)) for i, t in blobs if i is not None]
             dense = [np.frombuffer(t, dtype=np.uint8) for i, t in blobs if i is None]
             every = [o for o, _ in sparse] + [np.flatnonzero(d > 0) for d in dense]

@@ -197,3 +197,21 @@ def test_a_scope_too_big_to_list_is_checked_best_match_first(db, corpus, filters
     mine = search.run(query, mode="advanced", limit=3, **filters)
     assert search.plan.path == "postings"
     assert ranked(mine) == fts5_rank(db, query, "advanced", limit=3, **filters)
+
+
+def test_refreshes_add_runs_that_are_read_together_and_merged(db, corpus, monkeypatch):
+    monkeypatch.setattr(search_postings, "MAX_RUNS", 2)
+    search = Search(db, postings_planner())
+    most = []
+    for round_ in range(5):
+        for text in ("optimize the billing report", "slow slow query", f"round {round_} of the probes"):
+            db.messages.add("c2", "user", text)
+        search_index.refresh(db.conn)
+        most.append(db.conn.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM search_postings GROUP BY term, part)").fetchone()[0])
+        for query, mode in (("the", "plain"), ("optimize billing", "plain"), ("optim* slow", "advanced")):
+            assert ranked(search.run(query, mode=mode)) == fts5_rank(db, query, mode), (round_, query)
+    assert max(most) == 2 and most[-1] <= 2  # a second run was read beside the first, a third merged them
+    assert stored(db) == fts5_counts(db)
+    db.execute("DELETE FROM messages WHERE content = 'slow slow query'")  # in several runs
+    assert ranked(search.run("slow query")) == fts5_rank(db, "slow query") and stored(db) == fts5_counts(db)
