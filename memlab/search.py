@@ -534,7 +534,7 @@ class Search:
         project, session and conversation, asked once per conversation (remembered per
         connection until the index changes)."""
         entities = [name for name in ENTITIES if getattr(scope, name) is not None]
-        memo = known.verdicts.setdefault(tuple((n, getattr(scope, n)) for n in entities), {})
+        memo = known.verdicts_for(tuple((n, getattr(scope, n)) for n in entities))
         unique = np.unique(conversations)
         unknown = [c for c in unique.tolist() if c not in memo]
         if unknown:
@@ -658,7 +658,7 @@ class Search:
     def _verified(self, found: postings.Scored, scored: list[tuple[float, int]], scope: Filters, want: int,
                   scorer: "Scorer") -> list[tuple[float, int]] | None:
         """Score messages from their text in order of their bound until the k-th exact score is
-        at least every unread bound; None when that takes over ``max_candidates`` messages."""
+        at least every unread bound; None when that takes over ``max_verified`` messages."""
         read, step = 0, want + 10
         while read < len(found.ids):
             ranked = postings.best(found, read + step)

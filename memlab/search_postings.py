@@ -310,6 +310,12 @@ class Messages:
         found = self.scopes[key] = None if chosen is None else self.within(chosen)
         return found
 
+    def verdicts_for(self, key: tuple) -> dict[int, bool]:
+        """Which conversations a scope named by ``key`` holds, as far as asked (a few scopes)."""
+        if key not in self.verdicts and len(self.verdicts) >= 16:
+            self.verdicts.pop(next(iter(self.verdicts)))
+        return self.verdicts.setdefault(key, {})
+
     @property
     def top_conversation(self) -> int:
         if self._top is None:
