@@ -134,9 +134,10 @@ class Writer:
             self.terms.clear()
             return
         conn, part = self.conn, self.part
-        run = conn.execute(  # a number no run has had (search_state is memlab.search_index's)
-            "INSERT INTO search_state (key, value) VALUES ('runs', 1)"
-            " ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value").fetchone()[0]
+        # A number no run has had (search_state is memlab.search_index's; no RETURNING: SQLite < 3.35).
+        conn.execute("INSERT INTO search_state (key, value) VALUES ('runs', 1)"
+                     " ON CONFLICT (key) DO UPDATE SET value = value + 1")
+        run = conn.execute("SELECT value FROM search_state WHERE key = 'runs'").fetchone()[0]
         conn.executemany(
             "INSERT INTO search_postings (term, part, run, ids, tfs) VALUES (?, ?, ?, ?, ?)",
             [(term, part, run, *_encoded(np.frombuffer(ids, dtype="<u2"), np.frombuffer(tfs, dtype=np.uint8)))
