@@ -624,7 +624,13 @@ class Search:
                 per_phrase.append(postings.together(words))
                 exact = False
         role = None if scope.role is None else postings.ROLE_CODES[scope.role]
-        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within, role)
+        # Past the postings' own filters, the best ``want`` are all that's read: only those are
+        # scored (unless filters remain to be checked best first, or phrases to be verified).
+        big = within is None and any(getattr(scope, name) is not None for name in ENTITIES)
+        timed = scope.since is not None or scope.until is not None
+        only = want if exact and not big and not timed else None
+        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within, role,
+                                     only)
         # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
         redo = found.ids[found.uncertain].tolist()
         if redo:
@@ -637,8 +643,6 @@ class Search:
             return self._verified(found, scored, scope, want, scorer)
         # Best first, the filters the postings didn't apply: a scope too big to list (asked per
         # conversation) and a time window (its edges: the day ranges are a day wide).
-        big = within is None and any(getattr(scope, name) is not None for name in ENTITIES)
-        timed = scope.since is not None or scope.until is not None
         checked, inside, step = 0, 0, max(4 * want, 64) if big or timed else want
         while checked < len(found.ids) and inside < want:
             ranked = postings.best(found, checked + step)

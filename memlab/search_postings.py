@@ -498,15 +498,22 @@ def together(words: Sequence[Matches]) -> Matches:
 
 
 def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
-                k1: float, b: float, scope: Matches | None = None, role: int | None = None) -> Scored:
+                k1: float, b: float, scope: Matches | None = None, role: int | None = None,
+                only: int | None = None) -> Scored:
     """bm25 of the messages holding every phrase (and inside ``scope``, if given: see
-    ``Messages.within``; of ``role``, a ROLE_CODES value, if given), as FTS5 computes it."""
+    ``Messages.within``; of ``role``, a ROLE_CODES value, if given), as FTS5 computes it.
+    ``only``: leave out messages that can't be among the ``only`` best (see ``_contenders``)."""
     every = [*phrases, scope] if scope is not None else list(phrases)
     out_ids, out_scores, out_uncertain = [], [], []
     for part, offsets, held in _intersected(every):
         base = part << PART_BITS
+        keep = None
         if role is not None:
             keep = np.flatnonzero(known.roles[base:base + PART_SIZE][offsets] == role)
+        if only is not None and b > 0 and avgdl > 0 and len(offsets) > 4 * only:
+            keep = _contenders(offsets if keep is None else offsets[keep], held, keep, len(idfs),
+                               known.lengths[base:base + PART_SIZE], only)
+        if keep is not None:
             offsets = offsets[keep]
             held = {j: (None if t is None else t[keep], None if s is None else s[keep]) for j, (t, s) in held.items()}
             if not len(offsets):
@@ -537,6 +544,27 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     if not out_ids:
         return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
     return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
+
+
+def _contenders(offsets: np.ndarray, held: dict[int, tuple], keep: np.ndarray | None, phrases: int,
+                lengths: np.ndarray, only: int) -> np.ndarray:
+    """Positions (into the part's matches, or into ``keep`` of them) of the messages that can be
+    among the ``only`` best. Where every phrase occurs once, bm25 depends on the length alone
+    (shorter scores higher, b > 0), so of those only the ``only`` shortest (and any as short as
+    the last) can be; most matches are such, so most are never scored."""
+    once = np.ones(len(offsets), dtype=bool)
+    for i in range(phrases):
+        tf = held[i][0] if keep is None else held[i][0][keep]
+        once &= tf == 1  # a saturated frequency is 255: never 1
+    singles = np.flatnonzero(once)
+    at = np.arange(len(offsets)) if keep is None else keep
+    if len(singles) <= only:
+        return at
+    length = lengths[offsets[singles]]
+    cut = np.partition(length, only - 1)[only - 1]
+    out = np.ones(len(offsets), dtype=bool)
+    out[singles[length > cut]] = False
+    return at[out]
 
 
 def best(scored: Scored, k: int) -> np.ndarray:

@@ -215,3 +215,21 @@ def test_refreshes_add_runs_that_are_read_together_and_merged(db, corpus, monkey
     assert stored(db) == fts5_counts(db)
     db.execute("DELETE FROM messages WHERE content = 'slow slow query'")  # in several runs
     assert ranked(search.run("slow query")) == fts5_rank(db, "slow query") and stored(db) == fts5_counts(db)
+
+
+@pytest.mark.parametrize("query, limit, offset", [("alpha beta", 5, 0), ("alpha beta", 10, 0), ("alpha", 3, 4),
+                                                  ("alph* beta", 5, 0)])
+def test_messages_holding_each_word_once_are_ranked_by_length_alone(db, query, limit, offset):
+    db.sessions.create("s")
+    db.conversations.create("s", "c")
+    filler = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
+    for i in range(60):  # each word once, a different length each, in shuffled order
+        n = (i * 37) % 60
+        db.messages.add("c", "user", "alpha beta " + " ".join(filler[j % len(filler)] for j in range(n)))
+    for i in range(5):  # twice each, but long
+        db.messages.add("c", "user", "alpha alpha beta beta " + "gamma " * (40 + i))
+    search_index.refresh(db.conn)
+    search = Search(db, postings_planner())
+    hits = search.run(query, mode="advanced", limit=limit, offset=offset)
+    assert search.plan.path == "postings" and search.plan.candidates < 65  # not every match was scored
+    assert ranked(hits) == fts5_rank(db, query, "advanced", limit=limit, offset=offset)
