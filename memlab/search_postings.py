@@ -507,20 +507,18 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     out_ids, out_scores, out_uncertain = [], [], []
     for part, offsets, held in _intersected(every):
         base = part << PART_BITS
-        keep = None
         if role is not None:
-            keep = np.flatnonzero(known.roles[base:base + PART_SIZE][offsets] == role)
-        if only is not None and b > 0 and avgdl > 0 and len(offsets) > 4 * only:
-            keep = _contenders(offsets if keep is None else offsets[keep], held, keep, len(idfs),
-                               known.lengths[base:base + PART_SIZE], only)
-        if keep is not None:
-            offsets = offsets[keep]
-            held = {j: (None if t is None else t[keep], None if s is None else s[keep]) for j, (t, s) in held.items()}
+            offsets, held = _taken(offsets, held, np.flatnonzero(known.roles[base:base + PART_SIZE][offsets] == role))
             if not len(offsets):
                 continue
+        length = known.lengths[base:base + PART_SIZE][offsets]
+        if only is not None and b > 0 and avgdl > 0 and len(offsets) > 4 * only:
+            keep = _contenders(held, length, len(idfs), only)
+            if keep is not None:
+                (offsets, held), length = _taken(offsets, held, keep), length[keep]
         # FTS5's k1 * (1 - b + b * D / avgdl) and idf * (tf * (k1 + 1)) / (tf + that), summed over
         # the phrases in order (fts5_aux.c), in place: the same doubles, fewer temporaries.
-        norm = np.multiply(known.lengths[base:base + PART_SIZE][offsets], b, dtype=np.float64)
+        norm = np.multiply(length, b, dtype=np.float64)
         if avgdl:
             norm /= avgdl
         else:
@@ -546,25 +544,27 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
 
 
-def _contenders(offsets: np.ndarray, held: dict[int, tuple], keep: np.ndarray | None, phrases: int,
-                lengths: np.ndarray, only: int) -> np.ndarray:
-    """Positions (into the part's matches, or into ``keep`` of them) of the messages that can be
-    among the ``only`` best. Where every phrase occurs once, bm25 depends on the length alone
-    (shorter scores higher, b > 0), so of those only the ``only`` shortest (and any as short as
-    the last) can be; most matches are such, so most are never scored."""
-    once = np.ones(len(offsets), dtype=bool)
-    for i in range(phrases):
-        tf = held[i][0] if keep is None else held[i][0][keep]
-        once &= tf == 1  # a saturated frequency is 255: never 1
-    singles = np.flatnonzero(once)
-    at = np.arange(len(offsets)) if keep is None else keep
+def _taken(offsets: np.ndarray, held: dict[int, tuple], keep: np.ndarray) -> tuple[np.ndarray, dict[int, tuple]]:
+    """The matches at positions ``keep``, with each phrase's frequencies and saturation."""
+    return offsets[keep], {j: (None if t is None else t[keep], None if s is None else s[keep])
+                           for j, (t, s) in held.items()}
+
+
+def _contenders(held: dict[int, tuple], length: np.ndarray, phrases: int, only: int) -> np.ndarray | None:
+    """Positions of the matches that can be among the ``only`` best (None: all can). Where every
+    phrase occurs once, bm25 depends on the length alone (shorter scores higher, b > 0), so of
+    those only the ``only`` shortest (and any as short as the last) can be; most matches are
+    such, so most are never scored."""
+    if not phrases:
+        return None
+    once = held[0][0] == 1  # a saturated frequency is 255: never 1
+    for i in range(1, phrases):
+        once &= held[i][0] == 1
+    singles = length[once]
     if len(singles) <= only:
-        return at
-    length = lengths[offsets[singles]]
-    cut = np.partition(length, only - 1)[only - 1]
-    out = np.ones(len(offsets), dtype=bool)
-    out[singles[length > cut]] = False
-    return at[out]
+        return None
+    cut = np.partition(singles, only - 1)[only - 1]
+    return np.flatnonzero(~once | (length <= cut))
 
 
 def best(scored: Scored, k: int) -> np.ndarray:
