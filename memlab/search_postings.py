@@ -96,7 +96,7 @@ END;
 
 
 class Writer:
-    """Postings of messages read in id order, written part by part (merged into what is stored)."""
+    """Postings of messages read in id order, written part by part as a new run of each term."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
