@@ -373,14 +373,6 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY messages_fts.rowid DESC LIMIT :limit
 """
 
-# The same in id order: FTS5 reads a doclist forwards, so this is cheaper when order doesn't matter
-# (descending, it scans each doclist from its start to find where to begin).
-_MATCHES_FORWARD = """
-SELECT messages_fts.rowid FROM messages_fts
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-LIMIT :limit
-"""
-
 # Which of these messages are inside every filter, newest first (``limit`` -1: all).
 _IN_SCOPE = """
 SELECT m.id FROM messages m
@@ -443,7 +435,7 @@ class Search:
             return []
         self._keep_index_fresh()
         want = limit + offset
-        settings = index.settings(self.store.conn)
+        settings = index.settings_in(self.state)
         if parsed.phrases is None or want > settings.top_k:
             return self._fts5(parsed, scope, limit, offset)
         scored = self._planned(parsed, scope, want, settings)
@@ -455,12 +447,16 @@ class Search:
     # -- keeping the index current --------------------------------------------------------
 
     def _keep_index_fresh(self) -> None:
+        """Fold new, deleted or rewritten messages in when due; then read the index's state once
+        for this search (watermark, generation, changes, settings)."""
         conn = self.store.conn
         self.newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
-        self.mark = index.watermark(conn)
-        if self.newest - self.mark > self.planner.tail_limit or index.pending_removals(conn):
+        self.state = index.state(conn)
+        if self.newest - int(self.state.get("watermark", 0)) > self.planner.tail_limit or index.pending_removals(conn):
             index.refresh(conn)
-            self.mark = index.watermark(conn)
+            self.state = index.state(conn)
+        self.mark = int(self.state.get("watermark", 0))
+        self.changes = int(self.state.get("changes", 0))
 
     # -- FTS5's own ranking ---------------------------------------------------------------
 
@@ -501,8 +497,7 @@ class Search:
         low, high = self._rowid_range(scope)
         # A user's or project's messages, as postings, when it has few enough conversations to
         # list (else None: its matches are checked best first, few are needed in a big scope).
-        known = postings.messages(self.store.conn, index.generation(self.store.conn), index.changes(self.store.conn),
-                                  self.mark)
+        known = postings.messages(self.store.conn, int(self.state.get("generation", 0)), self.changes, self.mark)
         within = self._within(scope, known)
         # One common word or phrase, not inside a small scope: its top list usually proves the
         # answer after reading a few dozen messages.
@@ -728,7 +723,7 @@ class Search:
         memo = self.stemmer.phrase_counts
         key = p.text or '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
         known = memo.get(key)
-        changes = index.changes(conn)
+        changes = self.changes
         if known is not None:
             count, upto, then, changed = known
             if changed == changes and conn.execute(
@@ -772,10 +767,9 @@ class Search:
         rows = self.store.conn.execute(_IN_SCOPE, {**scope.params(), "ids": json.dumps(list(ids)), "limit": limit})
         return [r[0] for r in rows]
 
-    def _matches(self, expression: str, low: int, high: int, cap: int, *, newest_first: bool = True) -> list[int]:
+    def _matches(self, expression: str, low: int, high: int, cap: int) -> list[int]:
         rows = self.store.conn.execute(
-            _MATCHES if newest_first else _MATCHES_FORWARD,
-            {"expression": expression, "low": low, "high": high, "limit": cap},
+            _MATCHES, {"expression": expression, "low": low, "high": high, "limit": cap}
         ).fetchall()
         return [r[0] for r in rows]
 

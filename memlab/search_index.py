@@ -245,7 +245,11 @@ def state(conn: sqlite3.Connection) -> dict:
 
 
 def settings(conn: sqlite3.Connection) -> Settings:
-    s = state(conn)
+    return settings_in(state(conn))
+
+
+def settings_in(s: dict) -> Settings:
+    """The settings recorded in a ``state`` read."""
     return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)))
 
 
@@ -334,7 +338,7 @@ def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
     return how many were added."""
     with _writing(conn):
         chosen = settings(conn)
-        removed = conn.execute("SELECT EXISTS (SELECT 1 FROM search_removed)").fetchone()[0]
+        removed = pending_removals(conn)
         rewritten = _take_out_removed(conn)
         added = _fold(conn, watermark(conn), chosen, progress=progress)
         if rewritten:
