@@ -39,10 +39,3 @@ class Silent:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> "Silent":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-

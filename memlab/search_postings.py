@@ -240,9 +240,12 @@ def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: 
     term that just became common enough for a top list. A saturated frequency weighs the most
     any can (k1 + 1), so the list still bounds it."""
     out: list[tuple[float, int]] = []
-    for part, ids, tfs in conn.execute("SELECT part, ids, tfs FROM search_postings WHERE term = ?", (term,)):
+    lengths_of: dict[int, np.ndarray] = {}  # a part's lengths, read once for all its runs
+    for part, ids, tfs in conn.execute("SELECT part, ids, tfs FROM search_postings WHERE term = ?", (term,)).fetchall():
         offsets, counts = _decoded(ids, tfs)
-        lengths = _part_messages(conn, part)[0]
+        if part not in lengths_of:
+            lengths_of[part] = _part_messages(conn, part)[0]
+        lengths = lengths_of[part]
         tf = counts.astype(np.float64)
         norm = k1 * (1 - b + (b * lengths[offsets].astype(np.float64) / avgdl if avgdl else 0.0))
         weight = np.where(counts == SATURATED, k1 + 1, tf * (k1 + 1) / (tf + norm))
@@ -305,16 +308,15 @@ class Messages:
         look up), called when not remembered."""
         if key in self.scopes:
             return self.scopes[key]
-        if len(self.scopes) >= 16:
-            self.scopes.pop(next(iter(self.scopes)))
+        _make_room(self.scopes)
         chosen = conversation_ids()
         found = self.scopes[key] = None if chosen is None else self.within(chosen)
         return found
 
     def verdicts_for(self, key: tuple) -> dict[int, bool]:
         """Which conversations a scope named by ``key`` holds, as far as asked (a few scopes)."""
-        if key not in self.verdicts and len(self.verdicts) >= 16:
-            self.verdicts.pop(next(iter(self.verdicts)))
+        if key not in self.verdicts:
+            _make_room(self.verdicts)
         return self.verdicts.setdefault(key, {})
 
     @property
@@ -322,6 +324,12 @@ class Messages:
         if self._top is None:
             self._top = int(self.conversations.max()) if len(self.conversations) else 0
         return self._top
+
+
+def _make_room(remembered: dict, most: int = 16) -> None:
+    """Forget the oldest entry of a per-connection memo that is full."""
+    if len(remembered) >= most:
+        remembered.pop(next(iter(remembered)))
 
 
 _MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.WeakKeyDictionary()
@@ -396,8 +404,8 @@ def matches(conn: sqlite3.Connection, terms: Sequence[str], low: int, high: int)
             sparse = [(np.frombuffer(i, dtype="<u2"), np.frombuffer(t, dtype=np.uint8)) for i, t in blobs if i is not None]
             dense = [np.frombuffer(t, dtype=np.uint8) for i, t in blobs if i is None]
             every = [o for o, _ in sparse] + [np.flatnonzero(d > 0) for d in dense]
-            stored = [t for _, t in sparse] + [d[d > 0] for d in dense]
-            at, weights = np.concatenate(every), np.concatenate(stored)
+            frequencies = [t for _, t in sparse] + [d[d > 0] for d in dense]
+            at, weights = np.concatenate(every), np.concatenate(frequencies)
             summed = np.bincount(at, weights=weights, minlength=PART_SIZE)  # one pass: ~10x fewer bytes moved
             offsets = np.flatnonzero(summed > 0)  # (on a bool array: ~10x faster than on floats)
             tfs = summed[offsets]
@@ -438,8 +446,7 @@ def _intersected(every: Sequence[Matches]) -> Iterator[tuple[int, np.ndarray, di
                 offsets = offsets[:0]
                 break
             hit, found = _lookup(other, offsets)
-            offsets = offsets[hit]
-            held = {j: (None if t is None else t[hit], None if s is None else s[hit]) for j, (t, s) in held.items()}
+            offsets, held = _taken(offsets, held, hit)
             held[i] = found
             if not len(offsets):
                 break
