@@ -242,7 +242,7 @@ def known_names() -> list[str]:
 @migrations(name="002_search_index")
 def search_index(db: Database) -> None:
     """The search index's tables beside FTS5 (see memlab.search_index); 005 builds it."""
-    from . import search_index as index
+    from .search import index
 
     run_script(db, index.SCHEMA)
 
@@ -290,7 +290,7 @@ def search_blocks(db: Database) -> None:
     """The record of messages deleted or rewritten since the search index's last refresh (see
     memlab.search_index). Until 006 this step also made per-block score bounds and built the
     index; 006 drops those bounds (the postings answer what they did, faster) and builds."""
-    from . import search_index as index
+    from .search import index
 
     run_script(db, index.REMOVALS_SCHEMA)
 
@@ -301,8 +301,8 @@ def search_postings(db: Database) -> None:
     and indexes to list a user's or project's conversations (see memlab.search_postings), so
     searches of several words, prefixes and scoped searches are ranked exactly without FTS5's
     full ranking; then the index is (re)built from the messages already stored."""
-    from . import search_index as index
-    from . import search_postings as postings
+    from .search import index
+    from .search import postings
 
     db.execute("DROP TABLE IF EXISTS search_blocks")
     run_script(db, index.LEAST_SCHEMA)

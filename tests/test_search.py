@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memlab
-from memlab import search_index
+from memlab.search import index as search_index
 from memlab.cli import cli
 from memlab.search import Hit, Planner, Search
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from memlab import search_index, search_postings
+from memlab.search import index as search_index, postings as search_postings
 from memlab.search import Hit, Planner, Search
 
 DAY = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.timezone.utc)

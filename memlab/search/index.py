@@ -25,8 +25,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from . import search_postings as postings
-from .progress import bar as progress_bar
+from . import postings
+from ..progress import bar as progress_bar
 
 # bm25 as FTS5 computes it (fts5_aux.c): k1 = 1.2, b = 0.75, idf floored at 1e-6.
 K1 = 1.2

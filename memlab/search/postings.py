@@ -134,7 +134,7 @@ class Writer:
             self.terms.clear()
             return
         conn, part = self.conn, self.part
-        # A number no run has had (search_state is memlab.search_index's; no RETURNING: SQLite < 3.35).
+        # A number no run has had (search_state is memlab.search.index's; no RETURNING: SQLite < 3.35).
         conn.execute("INSERT INTO search_state (key, value) VALUES ('runs', 1)"
                      " ON CONFLICT (key) DO UPDATE SET value = value + 1")
         run = conn.execute("SELECT value FROM search_state WHERE key = 'runs'").fetchone()[0]
@@ -276,7 +276,7 @@ class Messages:
     """Every indexed message's length and conversation by id, read once per connection while
     the index is unchanged."""
 
-    generation: int  # the index's (memlab.search_index.generation) when read
+    generation: int  # the index's (memlab.search.index.generation) when read
     changes: int  # refreshes that had taken messages out, then
     watermark: int  # the highest message id indexed, then
     lengths: np.ndarray
@@ -338,7 +338,7 @@ _MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.W
 def messages(conn: sqlite3.Connection, generation: int, changes: int, watermark: int) -> Messages:
     """Lengths and conversations indexed by message id (0 for no message), for the index as it
     is now (its generation, refreshes that took messages out, watermark: see
-    memlab.search_index). Remembered per connection; when only newer messages were added since,
+    memlab.search.index). Remembered per connection; when only newer messages were added since,
     only the parts from the old watermark on are read again."""
     cached = _MESSAGES.get(conn)
     if cached is not None and cached.generation == generation:

@@ -7,8 +7,8 @@ expression as ``QuerySyntaxError``.
 
 Ranking is FTS5's bm25. A query that is a conjunction of words, phrases and prefixes (every
 plain query, most advanced ones) is planned by memlab: one common word or phrase reads its top
-list (``search_index``) until no unread message can beat the hits; anything else is scored
-from the postings (``search_postings``) with numpy, every match at once; a session is read
+list (``index``) until no unread message can beat the hits; anything else is scored
+from the postings (``postings``) with numpy, every match at once; a session is read
 whole (see ``Plan``). Other advanced queries, and answers memlab can't prove, run as FTS5's own
 ``ORDER BY rank``.
 """
@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
-from . import search_index as index
-from . import search_postings as postings
-from . import validation as v
-from .errors import QuerySyntaxError, ValidationError
-from .messages import ROLES
+from . import index
+from . import postings
+from .. import validation as v
+from ..errors import QuerySyntaxError, ValidationError
+from ..messages import ROLES
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
 MODES = ("plain", "advanced")
 MAX_WORDS = 64  # a plain query uses its first 64 distinct words (a pasted page matches nothing else anyway)
@@ -603,7 +603,7 @@ class Search:
     def _from_postings(self, parsed: Query, scope: Filters, want: int, scorer: "Scorer", low: int, high: int,
                        known: postings.Messages, within: postings.Matches | None) -> list[tuple[float, int]] | None:
         """Every message holding each word (or prefix), scored with numpy from the postings
-        (memlab.search_postings). A user, project, session or conversation is a lookup by
+        (memlab.search.postings). A user, project, session or conversation is a lookup by
         conversation; the other filters are checked best first until ``want`` pass. Words and
         prefixes are scored exactly; a phrase of several words gets a bound (each word's count
         bounds the phrase's), and messages are scored from their text, best bound first, until
