@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
-from . import index
+from . import bm25, index
+from . import terms
+from .terms import Stemmer, stemmer_for
 from . import postings
 from .. import validation as v
 from ..errors import QuerySyntaxError, ValidationError
@@ -149,34 +151,38 @@ def parse(store: "Store", text: Any, mode: str = "plain") -> Query:
         raise ValidationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if not isinstance(text, str):
         raise ValidationError(f"query must be a string, not {type(text).__name__}")
-    stemmer = index.stemmer_for(store.conn)
+    stemmer = stemmer_for(store.conn)
     return parse_plain(stemmer, text) if mode == "plain" else parse_advanced(store, stemmer, text)
 
 
-def parse_plain(stemmer: index.Stemmer, text: str) -> Query:
-    """Words as quoted FTS5 phrases: only token characters and spaces reach FTS5."""
+def parse_plain(stemmer: Stemmer, text: str) -> Query:
+    """Each whitespace-separated word as a quoted FTS5 string: FTS5 tokenizes it as it tokenizes
+    messages, and no input can be FTS5 syntax."""
     words: list[tuple[str, tuple[str, ...]]] = []
     seen: set[tuple[str, ...]] = set()
-    for raw in text.split():
-        pieces = index.tokens(raw)
-        if not pieces:
-            continue  # punctuation, emoji, control characters: FTS5 would drop them too
-        cleaned = " ".join(pieces)
-        terms = tuple(stemmer.words(cleaned))
-        if terms and terms not in seen:
-            seen.add(terms)
-            words.append((cleaned, terms))
+    for raw in terms.spaced(text):
+        found = tuple(stemmer.words(raw))
+        if not found:
+            continue  # punctuation, emoji, control characters: FTS5 drops them too
+        if found not in seen:
+            seen.add(found)
+            words.append((quote(raw), found))
             if len(words) == MAX_WORDS:
                 break
-    expression = " ".join('"' + cleaned + '"' for cleaned, _ in words)
-    return Query(expression, tuple(Phrase(terms, text='"' + cleaned + '"') for cleaned, terms in words))
+    expression = " ".join(quoted for quoted, _ in words)
+    return Query(expression, tuple(Phrase(terms, text=quoted) for quoted, terms in words))
+
+
+def quote(word: str) -> str:
+    """A word as an FTS5 string literal."""
+    return '"' + word.replace('"', '""') + '"'
 
 
 # FTS5 query syntax, token by token: a quoted string, a bareword, or one other character.
 _SYNTAX = re.compile(r'"((?:[^"]|"")*)"|([0-9A-Za-z_\x1a\u0080-\U0010ffff]+)|(\S)')
 
 
-def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
+def parse_advanced(store: "Store", stemmer: Stemmer, text: str) -> Query:
     """FTS5 syntax, checked by FTS5 itself; a plain conjunction is also returned as phrases."""
     text = v.text("query", text)
     if "\x00" in text:
@@ -204,12 +210,11 @@ def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
     return Query(text, tuple(phrases) if simple and phrases else None)
 
 
-def check(store: "Store", stemmer: index.Stemmer, text: str) -> None:
+def check(store: "Store", stemmer: Stemmer, text: str) -> None:
     """Raise QuerySyntaxError saying what is wrong if FTS5 can't parse ``text``."""
     if text.count('"') % 2:
         raise QuerySyntaxError('search expression has an unterminated phrase: a " without its closing "')
-    if not stemmer._ready:  # the empty check table lives beside the stemmer's
-        stemmer._setup()
+    stemmer.ensure_ready()  # the empty check table lives beside the stemmer's
     try:
         store.conn.execute(
             "SELECT rowid FROM temp.memlab_query_check WHERE memlab_query_check MATCH ?", (text,)
@@ -291,8 +296,7 @@ def filters(**given: Any) -> Filters:
 
 # FTS5's own ranking, for what memlab doesn't plan (OR, NOT, NEAR, groups, deep pages).
 _RANKED = """
-SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score
 FROM messages_fts
 JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
@@ -313,8 +317,7 @@ ORDER BY rank, messages_fts.rowid DESC LIMIT :limit OFFSET :offset
 # tables per match (a user's "the" at a million messages: ~1.9 s -> ~0.4 s). The unary + keeps
 # SQLite from looking each id up in FTS5 (which would recount bm25's statistics per lookup).
 _RANKED_WITHIN = """
-SELECT rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT rowid AS id, -bm25(messages_fts) AS score
 FROM messages_fts
 WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
   AND +rowid IN (
@@ -359,8 +362,7 @@ def _scope_sql(entities: Sequence[str]) -> str:
     return _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
 
 _RANKED_ALL = """
-SELECT rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT rowid AS id, -bm25(messages_fts) AS score
 FROM messages_fts
 WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
 ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
@@ -412,6 +414,14 @@ JOIN conversations c ON c.conversation_id = m.conversation_id
 WHERE m.id IN (SELECT value FROM json_each(?))
 """
 
+# FTS5's snippet of each final hit: only those are computed (one lookup per hit, not per match).
+_SNIPPETS = """
+SELECT rowid, snippet(messages_fts, 0, :open, :close, :ellipsis, :words) FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid IN (SELECT value FROM json_each(:ids))
+"""
+
+_SNIPPET_MARKS = {"open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS}
+
 MAX_ROWID = 2**63 - 1
 
 
@@ -421,7 +431,7 @@ class Search:
     def __init__(self, store: "Store", planner: Planner) -> None:
         self.store = store
         self.planner = planner
-        self.stemmer = index.stemmer_for(store.conn)
+        self.stemmer = stemmer_for(store.conn)
         self.plan = Plan("empty", True)
 
     def run(self, query: str, *, mode: str = "plain", limit: int = 10, offset: int = 0, **given: Any) -> list[Hit]:
@@ -442,7 +452,7 @@ class Search:
         if scored is None or not self.plan.exact:
             return self._fts5(parsed, scope, limit, offset)
         scored.sort(key=lambda pair: (-pair[0], -pair[1]))
-        return self._hits(scored[offset:want], parsed.phrases)
+        return self._hits(scored[offset:want], parsed.expression)
 
     # -- keeping the index current --------------------------------------------------------
 
@@ -461,22 +471,17 @@ class Search:
     # -- FTS5's own ranking ---------------------------------------------------------------
 
     def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
+        """FTS5's own ranking; snippets only for the hits it returns (FTS5 would otherwise make one
+        for every match before sorting)."""
         low, high = self._rowid_range(scope)
-        params = {
-            **scope.params(), "expression": parsed.expression, "low": low, "high": high, "limit": limit,
-            "offset": offset, "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
-        }
+        params = {**scope.params(), "expression": parsed.expression, "low": low, "high": high, "limit": limit,
+                  "offset": offset}
         try:
             rows = self.store.conn.execute(_ranked_sql(scope), params).fetchall()
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
         self.plan = Plan("fts5", True, len(rows))
-        details = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([r[0] for r in rows]),))}
-        return [
-            Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
-            for mid, score, snippet in rows
-            if (d := details.get(mid)) is not None
-        ]
+        return self._hits([(score, mid) for mid, score in rows], parsed.expression)
 
     # -- memlab's plan --------------------------------------------------------------------
 
@@ -587,7 +592,7 @@ class Search:
         if counts[rarest] < settings.min_docs:
             # A rare term has no list: its matches are few, so read them all.
             ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
-            top = index.K1 + 1  # the highest weight bm25 can give
+            top = bm25.K1 + 1  # the highest weight bm25 can give
             return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4
         least = conn.execute("SELECT least FROM search_terms WHERE term = ?", (rarest,)).fetchone()[0]
         floor = least if least is not None else 0.0  # a full list's least weight bounds the rest
@@ -624,7 +629,7 @@ class Search:
         big = within is None and any(getattr(scope, name) is not None for name in ENTITIES)
         timed = scope.since is not None or scope.until is not None
         only = want if exact and not big and not timed else None
-        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within, role,
+        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, within, role,
                                      only)
         # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
         redo = found.ids[found.uncertain].tolist()
@@ -711,7 +716,7 @@ class Search:
             self._phrase_docs.append(estimate)
             if len(p.terms) > 1 or p.prefix:
                 estimate = self._phrase_count(p, total)  # bm25 counts the messages holding the phrase
-            out.append(index.idf(min(estimate, total), total))
+            out.append(bm25.idf(min(estimate, total), total))
         return out
 
     def _phrase_count(self, p: Phrase, total: int) -> int:
@@ -733,7 +738,7 @@ class Search:
                 memo[key] = (count, self.newest, total, changes)
                 return count
         count = conn.execute(_TAIL_COUNT, (key, 0)).fetchone()[0]
-        if len(memo) >= index.MEMO_LIMIT // 100:
+        if len(memo) >= terms.MEMO_LIMIT // 100:
             memo.clear()
         memo[key] = (count, self.newest, total, changes)
         return count
@@ -781,14 +786,14 @@ class Search:
 
     # -- shaping the hits -----------------------------------------------------------------
 
-    def _hits(self, scored: list[tuple[float, int]], phrases: Sequence[Phrase]) -> list[Hit]:
-        rows = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([m for _, m in scored]),))}
-        out = []
-        for score, mid in scored:
-            r = rows.get(mid)
-            if r is not None:
-                out.append(Hit(mid, r[1], r[2], r[3], r[4], snippet(self.stemmer, r[5], phrases), score))
-        return out
+    def _hits(self, scored: list[tuple[float, int]], expression: str) -> list[Hit]:
+        """The hits, each with FTS5's own snippet (computed for these messages only)."""
+        ids = json.dumps([m for _, m in scored])
+        conn = self.store.conn
+        rows = {r[0]: r for r in conn.execute(_HITS, (ids,))}
+        snippets = dict(conn.execute(_SNIPPETS, {**_SNIPPET_MARKS, "expression": expression, "ids": ids}))
+        return [Hit(mid, r[1], r[2], r[3], r[4], snippets.get(mid, ""), score)
+                for score, mid in scored if (r := rows.get(mid)) is not None]
 
 
 def _ranked_sql(scope: Filters) -> str:
@@ -812,7 +817,7 @@ def _kth(scored: list[tuple[float, int]], k: int) -> float | None:
 class Scorer:
     """bm25 of messages for a conjunction of phrases, computed as FTS5 does."""
 
-    def __init__(self, stemmer: index.Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float) -> None:
+    def __init__(self, stemmer: Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float) -> None:
         self.stemmer = stemmer
         self.phrases = list(phrases)
         self.idfs = idfs
@@ -831,14 +836,10 @@ class Scorer:
         terms = self.stemmer.words(content)
         if length is None:
             length = len(terms)
-        norm = index.K1 * (1 - index.B + (index.B * length / self.avgdl if self.avgdl else 0))
-        total = 0.0
-        for p, weight in zip(self.phrases, self.idfs):
-            tf = frequency(terms, p)
-            if not tf:
-                return None
-            total += weight * tf * (index.K1 + 1) / (tf + norm)
-        return total
+        tfs = [frequency(terms, p) for p in self.phrases]
+        if not all(tfs):
+            return None
+        return bm25.score(tfs, self.idfs, length, self.avgdl)
 
 
 def frequency(terms: list[str], p: Phrase) -> int:
@@ -871,37 +872,3 @@ def positions(terms: list[str], p: Phrase) -> Iterable[int]:
             n == 1 or (terms[i + n - 1].startswith(last) if p.prefix else terms[i + n - 1] == last)
         ):
             yield i
-
-
-def snippet(stemmer: index.Stemmer, content: str, phrases: Sequence[Phrase], words: int = SNIPPET_WORDS) -> str:
-    """About ``words`` words around the densest matches, matched words marked."""
-    terms = stemmer.words(content)
-    if not terms:
-        return content[:200]
-    hit: dict[int, int] = {}  # term position -> which phrase
-    for k, p in enumerate(phrases):
-        for i in positions(terms, p):
-            for j in range(len(p.terms)):
-                hit.setdefault(i + j, k)
-    start = 0
-    if len(terms) > words and hit:
-        # Windows starting a little before each match: the one holding the most phrases wins.
-        best = (-1, -1)
-        for i in sorted(hit)[:32]:
-            first = max(0, min(i - 3, len(terms) - words))
-            inside = [hit[j] for j in range(first, first + words) if j in hit]
-            key = (len(set(inside)), len(inside))
-            if key > best:
-                best, start = key, first
-    end = min(len(terms), start + words)
-    # Character spans of the window's terms (a word FTS5 splits in two gives two terms).
-    flat = [(a, b) for a, b, ts in itertools.islice(stemmer.spans(content), end) for _ in ts][start:end]
-    out = [ELLIPSIS] if start > 0 else []
-    cursor = flat[0][0]
-    for j, (s, e) in enumerate(flat, start):
-        if j in hit:
-            out.append(content[cursor:s] + MARK[0] + content[s:e] + MARK[1])
-        else:
-            out.append(content[cursor:e])
-        cursor = e
-    return "".join(out) + (ELLIPSIS if end < len(terms) else "")

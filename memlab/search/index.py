@@ -25,29 +25,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from . import postings
+from . import bm25, postings
+from .terms import Stemmer, stemmer_for
 from ..progress import bar as progress_bar
 
-# bm25 as FTS5 computes it (fts5_aux.c): k1 = 1.2, b = 0.75, idf floored at 1e-6.
-K1 = 1.2
-B = 0.75
-MIN_IDF = 1e-6
 
 TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
-MEMO_LIMIT = 1_000_000  # words remembered per connection before the memo starts afresh
 TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
-
-# FTS5's unicode61 token characters: letters, numbers and private-use characters.
-TOKEN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
-ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")  # the same for ASCII text
-# ASCII bytes that separate words, as spaces: translate + split is 5x faster than the regex.
-_ASCII_SPACES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
-
-
-def tokens(text: str) -> list[str]:
-    """The words of a text as FTS5's unicode61 splits them (before folding and stemming)."""
-    return (ASCII_TOKEN if text.isascii() else TOKEN).findall(text)
 
 SCHEMA = """
 CREATE TABLE search_terms (
@@ -124,112 +109,6 @@ def totals(conn: sqlite3.Connection) -> tuple[int, float]:
     values = varints(row[0])
     count, tokens = values[0], sum(values[1:])
     return count, (tokens / count if count else 0.0)
-
-
-def idf(docs: int, total: int) -> float:
-    value = math.log((total - docs + 0.5) / (docs + 0.5)) if total else 0.0
-    return value if value > 0 else MIN_IDF
-
-
-def impact(tf: float, length: int, avgdl: float) -> float:
-    """bm25's per-term weight of a message, without the idf factor."""
-    norm = 1 - B + (B * length / avgdl if avgdl else 0)
-    return tf * (K1 + 1) / (tf + K1 * norm)
-
-
-class Stemmer:
-    """Words to FTS5 terms through a temporary FTS5 table with the index's tokenizer, memoised."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.terms: dict[str, tuple[str, ...]] = {}
-        self.single: dict[str, str] = {}  # words that are exactly one term (nearly all)
-        self.single_ascii: dict[bytes, str] = {}  # the same, for ASCII words as bytes
-        self.phrase_counts: dict[str, tuple[int, int, int, int]] = {}  # phrase -> (messages, up to id, FTS5 total, changes)
-        self._ready = False
-
-    def _setup(self) -> None:
-        conn = self.conn
-        conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_words USING fts5(word, tokenize='porter unicode61')"
-        )
-        conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_words_vocab USING fts5vocab(temp, memlab_words, instance)"
-        )
-        conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_query_check USING fts5(content, tokenize='porter unicode61')"
-        )
-        self._ready = True
-
-    def learn(self, words: Iterable[str]) -> None:
-        """Ask FTS5 for the terms of the words not seen before (one round trip for all)."""
-        new = [w for w in set(words) if w not in self.terms]
-        if not new:
-            return
-        if len(self.terms) + len(new) > MEMO_LIMIT:
-            self.terms.clear()
-            self.single.clear()
-            self.single_ascii.clear()
-        if not self._ready:
-            self._setup()
-        conn = self.conn
-        for start in range(0, len(new), 5_000):
-            chunk = new[start:start + 5_000]
-            got: dict[int, list[tuple[int, str]]] = {}
-            # A savepoint touching only the temp schema: no lock on the database file.
-            conn.execute("SAVEPOINT memlab_words")
-            try:
-                conn.executemany("INSERT INTO temp.memlab_words (rowid, word) VALUES (?, ?)", enumerate(chunk, 1))
-                for term, doc, offset in conn.execute("SELECT term, doc, offset FROM temp.memlab_words_vocab"):
-                    got.setdefault(doc, []).append((offset, term))
-                conn.execute("DELETE FROM temp.memlab_words")
-            finally:
-                conn.execute("RELEASE memlab_words")
-            for i, word in enumerate(chunk, 1):
-                terms = self.terms[word] = tuple(t for _, t in sorted(got.get(i, ())))
-                if len(terms) == 1:
-                    self.single[word] = terms[0]
-                    if word.isascii():
-                        self.single_ascii[word.encode()] = terms[0]
-
-    def learn_texts(self, texts: Iterable[str]) -> None:
-        """Learn every word of these texts not seen before."""
-        known = self.single_ascii
-        new: set[str] = set()
-        for text in texts:
-            if text.isascii():
-                new.update(w.decode() for w in text.encode().translate(_ASCII_SPACES).split() if w not in known)
-            else:
-                new.update(tokens(text))
-        self.learn(new)
-
-    def words(self, text: str) -> list[str]:
-        """The terms of a text, in order."""
-        if text.isascii():
-            raw = text.encode().translate(_ASCII_SPACES).split()
-            try:
-                return list(map(self.single_ascii.__getitem__, raw))
-            except KeyError:
-                pass
-        found = tokens(text)
-        try:
-            return list(map(self.single.__getitem__, found))
-        except KeyError:
-            pass
-        self.learn(found)
-        terms = self.terms
-        out: list[str] = []
-        for w in found:
-            out.extend(terms[w])
-        return out
-
-    def spans(self, text: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
-        """(start, end, terms) of each word of a text: for snippets."""
-        for m in (ASCII_TOKEN if text.isascii() else TOKEN).finditer(text):
-            word = m.group()
-            if word not in self.terms:
-                self.learn((word,))
-            yield m.start(), m.end(), self.terms[word]
 
 
 @dataclass
@@ -416,7 +295,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     # top_k (raising the bar) when twice as long. Cheaper than a heap push per posting.
     best: dict[str, list[tuple[float, int]]] = {}
     bars: dict[str, float] = {}
-    top_k, twice, scale = chosen.top_k, 2 * chosen.top_k, K1 + 1
+    top_k, twice = chosen.top_k, 2 * chosen.top_k
     days: dict[str, list[int]] = {}
     last = after
     if rewritten is None:
@@ -432,9 +311,9 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         length = first_varint(size) if size else sum(terms.values())
         writer.add(mid, terms, length, conversation, role)
         counts.update(terms.keys())
-        norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
+        norm = bm25.norm(length, avgdl)
         for term, tf in terms.items():
-            weight = tf * scale / (tf + norm)
+            weight = bm25.weight(tf, norm)
             if weight > bars.get(term, -1.0):
                 kept = best.get(term)
                 if kept is None:
@@ -482,7 +361,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
             continue  # rare: no list
         if after and old < chosen.min_docs:
             # Newly common: its list needs every message, not only the new ones.
-            best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl, K1, B)
+            best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl)
         kept = best.get(term)
         merging = after and old >= chosen.min_docs
         if kept and merging and least is not None:
@@ -518,14 +397,3 @@ def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, 
         " WHERE m.id IN (SELECT value FROM json_each(?))",
         (json.dumps(list(ids)),),
     ).fetchall()
-
-
-_STEMMERS: "weakref.WeakKeyDictionary[sqlite3.Connection, Stemmer]" = weakref.WeakKeyDictionary()
-
-
-def stemmer_for(conn: sqlite3.Connection) -> Stemmer:
-    """The connection's stemmer: its memo lives as long as the connection."""
-    stemmer = _STEMMERS.get(conn)
-    if stemmer is None:
-        stemmer = _STEMMERS[conn] = Stemmer(conn)
-    return stemmer

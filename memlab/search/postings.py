@@ -26,6 +26,8 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from . import bm25
+
 PART_BITS = 16  # message ids per part: 2**16, so an id within its part fits a uint16
 PART_SIZE = 1 << PART_BITS
 MASK = PART_SIZE - 1
@@ -235,7 +237,7 @@ def remove(conn: sqlite3.Connection, messages: Iterable[tuple[int, Iterable[str]
         _store_messages(conn, part, lengths, conversations, roles)
 
 
-def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: float, b: float) -> list[tuple[float, int]]:
+def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float) -> list[tuple[float, int]]:
     """The ``k`` messages where a term weighs most (bm25's per-term part) as (weight, id): for a
     term that just became common enough for a top list. A saturated frequency weighs the most
     any can (k1 + 1), so the list still bounds it."""
@@ -246,9 +248,7 @@ def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: 
         if part not in lengths_of:
             lengths_of[part] = _part_messages(conn, part)[0]
         lengths = lengths_of[part]
-        tf = counts.astype(np.float64)
-        norm = k1 * (1 - b + (b * lengths[offsets].astype(np.float64) / avgdl if avgdl else 0.0))
-        weight = np.where(counts == SATURATED, k1 + 1, tf * (k1 + 1) / (tf + norm))
+        weight = np.where(counts == SATURATED, bm25.K1 + 1, bm25.weights(counts, bm25.norms(lengths[offsets], avgdl)))
         out.extend(zip(weight.tolist(), (offsets.astype(np.int64) + (part << PART_BITS)).tolist()))
     out.sort(reverse=True)
     return out[:k]
@@ -505,7 +505,7 @@ def together(words: Sequence[Matches]) -> Matches:
 
 
 def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
-                k1: float, b: float, scope: Matches | None = None, role: int | None = None,
+                scope: Matches | None = None, role: int | None = None,
                 only: int | None = None) -> Scored:
     """bm25 of the messages holding every phrase (and inside ``scope``, if given: see
     ``Messages.within``; of ``role``, a ROLE_CODES value, if given), as FTS5 computes it.
@@ -519,30 +519,17 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
             if not len(offsets):
                 continue
         length = known.lengths[base:base + PART_SIZE][offsets]
-        if only is not None and b > 0 and avgdl > 0 and len(offsets) > 4 * only:
+        if only is not None and bm25.B > 0 and avgdl > 0 and len(offsets) > 4 * only:
             keep = _contenders(held, length, len(idfs), only)
             if keep is not None:
                 (offsets, held), length = _taken(offsets, held, keep), length[keep]
-        # FTS5's k1 * (1 - b + b * D / avgdl) and idf * (tf * (k1 + 1)) / (tf + that), summed over
-        # the phrases in order (fts5_aux.c), in place: the same doubles, fewer temporaries.
-        norm = np.multiply(length, b, dtype=np.float64)
-        if avgdl:
-            norm /= avgdl
-        else:
-            norm[:] = 0.0
-        norm += 1 - b
-        norm *= k1
+        norm = bm25.norms(length, avgdl)
         scores = np.zeros(len(offsets))
         uncertain = np.zeros(len(offsets), dtype=bool)
         for i, weight in enumerate(idfs):
             tf, saturated = held[i]
             uncertain |= _saturated(tf, saturated)
-            tf = tf.astype(np.float64)
-            part_score = tf * (k1 + 1)
-            part_score *= weight
-            tf += norm
-            part_score /= tf
-            scores += part_score
+            bm25.add_phrase(scores, weight, tf, norm)
         out_ids.append(offsets.astype(np.int64) + base)
         out_scores.append(scores)
         out_uncertain.append(uncertain)
