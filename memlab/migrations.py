@@ -300,12 +300,30 @@ def search_postings(db: Database) -> None:
     """Each term's messages and frequencies beside FTS5, each message's length and conversation,
     and indexes to list a user's or project's conversations (see memlab.search_postings), so
     searches of several words, prefixes and scoped searches are ranked exactly without FTS5's
-    full ranking; then the index is (re)built from the messages already stored."""
+    full ranking."""
     from .search import index
     from .search import postings
 
     db.execute("DROP TABLE IF EXISTS search_blocks")
     run_script(db, index.LEAST_SCHEMA)
     run_script(db, postings.SCHEMA)
+    # Until 007 this step also built the index; 007 drops and rebuilds it (derived data).
+
+
+def frozen_sql(name: str) -> str:
+    """The SQL of a shipped step, as it shipped (``memlab/schema/<name>.sql``): never edited."""
+    from importlib import resources
+
+    return resources.files("memlab").joinpath("schema", f"{name}.sql").read_text(encoding="utf-8")
+
+
+@migrations(name="007_search_change_log")
+def search_change_log(db: Database) -> None:
+    """The search side index dropped and made afresh (its earlier layouts drifted), kept current
+    from a change log that triggers write, whatever ids messages get; then built from the
+    messages (see memlab.search.index)."""
+    from .search import index
+
+    run_script(db, frozen_sql("007_search_change_log"))
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade

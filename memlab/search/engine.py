@@ -15,13 +15,13 @@ whole (see ``Plan``). Other advanced queries, and answers memlab can't prove, ru
 
 from __future__ import annotations
 
+import contextlib
 import heapq
-import itertools
 import json
 import re
 import sqlite3
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -400,6 +400,21 @@ ORDER BY impact DESC LIMIT :depth
 
 _TAIL_COUNT = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ? AND rowid > ?"
 
+# Matches among the messages not folded into the index yet (the unary + keeps SQLite from looking
+# each logged id up in FTS5).
+_PENDING_MATCHES = """
+SELECT rowid FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+  AND +rowid IN (SELECT message_id FROM search_pending)
+ORDER BY rowid DESC LIMIT :limit
+"""
+
+_PENDING_COUNT = """
+SELECT count(*) FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+  AND +rowid IN (SELECT message_id FROM search_pending)
+"""
+
 # The messages of one session or one conversation (the scope search reads whole).
 _SESSION_IDS = """
 SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.conversation_id
@@ -425,6 +440,54 @@ _SNIPPET_MARKS = {"open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "word
 MAX_ROWID = 2**63 - 1
 
 
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction for the whole search, so the index, its change log and FTS5 agree.
+    A deferred BEGIN that only reads takes no lock a writer waits for, nor waits for one (WAL);
+    the temporary tables the stemmer writes live in the temp schema, not the file."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+@dataclass
+class Backlog:
+    """The index's change log as one search reads it: ``pending``, the messages not folded in yet
+    (ids ascending); ``removed``, what the index holds for messages deleted, rewritten or moved
+    since (id -> text). Index entries of either are stale: searches leave them out."""
+
+    pending: np.ndarray
+    removed: dict[int, str]
+
+    def __post_init__(self) -> None:
+        self.dirty = np.union1d(self.pending, np.fromiter(self.removed, dtype=np.int64, count=len(self.removed)))
+        self.dirty_set = set(self.dirty.tolist())
+        self.low = int(self.pending[0]) if len(self.pending) else 0
+        self.high = int(self.pending[-1]) if len(self.pending) else 0
+        self._terms: list[set[str]] | None = None
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> "Backlog":
+        pending = np.array([r[0] for r in conn.execute("SELECT message_id FROM search_pending ORDER BY message_id")],
+                           dtype=np.int64)
+        return cls(pending, dict(conn.execute("SELECT message_id, content FROM search_removed")))
+
+    def holding(self, term: str, stemmer: Stemmer) -> int:
+        """How many of the removed messages' indexed texts hold ``term``."""
+        if not self.removed:
+            return 0
+        if self._terms is None:
+            stemmer.learn_texts(self.removed.values())
+            self._terms = [set(stemmer.words(text)) for text in self.removed.values()]
+        return sum(term in held for held in self._terms)
+
+
 class Search:
     """One search: validates, plans, scores and shapes the hits. ``plan`` says how it went."""
 
@@ -443,30 +506,43 @@ class Search:
         if not parsed.expression or limit == 0:
             self.plan = Plan("empty", True)
             return []
-        self._keep_index_fresh()
-        want = limit + offset
-        settings = index.settings_in(self.state)
-        if parsed.phrases is None or want > settings.top_k:
-            return self._fts5(parsed, scope, limit, offset)
-        scored = self._planned(parsed, scope, want, settings)
-        if scored is None or not self.plan.exact:
-            return self._fts5(parsed, scope, limit, offset)
-        scored.sort(key=lambda pair: (-pair[0], -pair[1]))
-        return self._hits(scored[offset:want], parsed.expression)
+        with _snapshot(self.store.conn):
+            self._read_index_state()
+            want = limit + offset
+            settings = index.settings_in(self.state)
+            if parsed.phrases is None or want > settings.top_k:
+                return self._fts5(parsed, scope, limit, offset)
+            scored = self._planned(parsed, scope, want, settings)
+            if scored is None or not self.plan.exact:
+                return self._fts5(parsed, scope, limit, offset)
+            scored.sort(key=lambda pair: (-pair[0], -pair[1]))
+            return self._hits(scored[offset:want], parsed.expression)
 
-    # -- keeping the index current --------------------------------------------------------
+    # -- what the index holds --------------------------------------------------------------
 
-    def _keep_index_fresh(self) -> None:
-        """Fold new, deleted or rewritten messages in when due; then read the index's state once
-        for this search (watermark, generation, changes, settings)."""
+    def _read_index_state(self) -> None:
+        """Read the index's state and its change log once for this search (inside its snapshot):
+        messages not folded in yet are scored from FTS5 and their text, stale entries left out."""
         conn = self.store.conn
         self.newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         self.state = index.state(conn)
-        if self.newest - int(self.state.get("watermark", 0)) > self.planner.tail_limit or index.pending_removals(conn):
-            index.refresh(conn)
-            self.state = index.state(conn)
-        self.mark = int(self.state.get("watermark", 0))
         self.changes = int(self.state.get("changes", 0))
+        self.backlog = Backlog.read(conn)
+        self.total, self.avgdl = index.totals(conn)
+        listed = self.state.get("list_avgdl")
+        # A top list's weights grow by at most avgdl now / avgdl then (bm25's length norm).
+        self.slack = max(1.0, self.avgdl / listed) if listed else 1.0
+
+    def _pending_matches(self, expression: str, low: int, high: int) -> list[int] | None:
+        """The messages not folded in yet that match, within [low, high] (None: more than
+        ``tail_limit``, too many to score from their text)."""
+        backlog = self.backlog
+        if not len(backlog.pending):
+            return []
+        rows = self.store.conn.execute(_PENDING_MATCHES, {
+            "expression": expression, "low": max(low, backlog.low), "high": min(high, backlog.high),
+            "limit": self.planner.tail_limit + 1}).fetchall()
+        return None if len(rows) > self.planner.tail_limit else [r[0] for r in rows]
 
     # -- FTS5's own ranking ---------------------------------------------------------------
 
@@ -502,7 +578,7 @@ class Search:
         low, high = self._rowid_range(scope)
         # A user's or project's messages, as postings, when it has few enough conversations to
         # list (else None: its matches are checked best first, few are needed in a big scope).
-        known = postings.messages(self.store.conn, int(self.state.get("generation", 0)), self.changes, self.mark)
+        known = postings.messages(self.store.conn, int(self.state.get("generation", 0)))
         within = self._within(scope, known)
         # One common word or phrase, not inside a small scope: its top list usually proves the
         # answer after reading a few dozen messages.
@@ -553,21 +629,24 @@ class Search:
         a full list weighs at most that list's least entry: so once the k-th exact score beats
         every unread candidate's bound and that of a message in no list, the top is bm25's.
         """
-        mark = self.mark
         (p,), (weight,) = scorer.phrases, scorer.idfs
+        slack = self.slack
         entries, floor, complete = self._phrase_candidates(p, scope, low, high, settings, self.planner.max_candidates + want)
-        unlisted = 0.0 if complete else weight * floor  # best bm25 a message in no list could have
-        # The tail: messages past the watermark are in no list; score them all.
-        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2) \
-            if self.newest > mark else []
+        unlisted = 0.0 if complete else weight * floor * slack  # best bm25 a message in no list could have
+        # Messages not folded in yet are in no list: score them all.
+        tail = self._pending_matches(parsed.expression, low, high)
+        if tail is None:
+            self.plan = Plan("lists", False)
+            return []
         scored = scorer.all(self._fetch(tail, scope)) if tail else []
-        order = sorted((m for m in entries if m <= mark), key=lambda m: -entries[m])
+        dirty = self.backlog.dirty_set
+        order = sorted((m for m in entries if m not in dirty), key=lambda m: -entries[m])
         read, stopped = 0, False
         if len(scored) + len(order) < want:
             order = []  # too few candidates for a k-th score: never provable
         while read < len(order):
             kth = _kth(scored, want)
-            if kth is not None and kth >= unlisted and kth >= weight * entries[order[read]]:
+            if kth is not None and kth >= unlisted and kth >= weight * entries[order[read]] * slack:
                 stopped = True  # provably bm25's top
                 break
             if read >= self.planner.max_candidates:
@@ -591,7 +670,7 @@ class Search:
         rarest = min(fixed, key=lambda t: counts[t])
         if counts[rarest] < settings.min_docs:
             # A rare term has no list: its matches are few, so read them all.
-            ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
+            ids = self._matches(p.text or _quoted(p), low, high, self.planner.exact_limit * 4)
             top = bm25.K1 + 1  # the highest weight bm25 can give
             return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4
         least = conn.execute("SELECT least FROM search_terms WHERE term = ?", (rarest,)).fetchone()[0]
@@ -613,13 +692,12 @@ class Search:
         prefixes are scored exactly; a phrase of several words gets a bound (each word's count
         bounds the phrase's), and messages are scored from their text, best bound first, until
         no unread bound can beat the k-th score (None past ``max_verified``: FTS5 ranks)."""
-        mark = self.mark
         per_phrase, exact = [], True
         for p in scorer.phrases:
             if len(p.terms) == 1:
-                per_phrase.append(self._postings(p.terms[0], p.prefix, low, min(high, mark)))
+                per_phrase.append(self._postings(p.terms[0], p.prefix, low, high))
             else:
-                words = [self._postings(t, p.prefix and i == len(p.terms) - 1, low, min(high, mark))
+                words = [self._postings(t, p.prefix and i == len(p.terms) - 1, low, high)
                          for i, t in enumerate(p.terms)]
                 per_phrase.append(postings.together(words))
                 exact = False
@@ -628,16 +706,23 @@ class Search:
         # scored (unless filters remain to be checked best first, or phrases to be verified).
         big = within is None and any(getattr(scope, name) is not None for name in ENTITIES)
         timed = scope.since is not None or scope.until is not None
-        only = want if exact and not big and not timed else None
+        backlog = self.backlog
+        # (stale entries are left out after pruning: as many more are kept)
+        only = want + len(backlog.dirty) if exact and not big and not timed else None
+        tail = self._pending_matches(parsed.expression, low, high)
+        if tail is None:
+            return None
         found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, within, role,
                                      only)
-        # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
+        if len(backlog.dirty):
+            fresh = ~np.isin(found.ids, backlog.dirty)
+            found = postings.Scored(found.ids[fresh], found.scores[fresh], found.uncertain[fresh])
+        # Messages not folded in yet and those with a frequency past what a byte holds: scored from text.
         redo = found.ids[found.uncertain].tolist()
         if redo:
             keep = ~found.uncertain
             found = postings.Scored(found.ids[keep], found.scores[keep], found.uncertain[keep])
-        if self.newest > mark:
-            redo += self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2)
+        redo += tail
         scored = scorer.all(self._fetch(redo, scope)) if redo else []
         if not exact:
             return self._verified(found, scored, scope, want, scorer)
@@ -687,19 +772,18 @@ class Search:
             "SELECT term FROM search_terms WHERE term >= ? AND term < ? AND docs > 0", (stem, stem + "\U0010ffff"))]
 
     def _idfs(self, phrases: Sequence[Phrase], total: int) -> list[float]:
-        """bm25's idf of each phrase from the index's document counts plus the unindexed tail's
-        (a phrase: its rarest term's count)."""
+        """bm25's idf of each phrase: how many messages hold it, as FTS5 counts them now. A word:
+        the index's count, less the stale entries holding it, plus the messages not folded in yet
+        that FTS5 finds for it (asked as written: porter is not idempotent, so a stemmed term sent
+        back would stem again). A phrase or prefix: FTS5's count (see ``_phrase_count``)."""
         conn = self.store.conn
-        mark = self.mark
-        tail = self.newest > mark
-        self._docs: dict[str, int] = {}
+        backlog = self.backlog
         self._phrase_docs: list[int] = []
         out = []
         for p in phrases:
             counts = []
             for i, term in enumerate(p.terms):
-                prefix = p.prefix and i == len(p.terms) - 1
-                if prefix:
+                if p.prefix and i == len(p.terms) - 1:
                     n = conn.execute(
                         "SELECT coalesce(sum(docs), 0) FROM search_terms WHERE term >= ? AND term < ?",
                         (term, term + "\U0010ffff"),
@@ -707,16 +791,17 @@ class Search:
                 else:
                     row = conn.execute("SELECT docs FROM search_terms WHERE term = ?", (term,)).fetchone()
                     n = row[0] if row else 0
-                if tail:
-                    n += conn.execute(_TAIL_COUNT, ('"' + term + '"' + ("*" if prefix else ""), mark)).fetchone()[0]
-                if not prefix:
-                    self._docs[term] = n
-                counts.append(min(n, total))
-            estimate = min(counts) if counts else 0  # at least as many as hold the phrase
-            self._phrase_docs.append(estimate)
-            if len(p.terms) > 1 or p.prefix:
-                estimate = self._phrase_count(p, total)  # bm25 counts the messages holding the phrase
-            out.append(bm25.idf(min(estimate, total), total))
+                counts.append(min(n + len(backlog.pending), total))
+            if len(p.terms) == 1 and not p.prefix:
+                docs = counts[0] - len(backlog.pending) - backlog.holding(p.terms[0], self.stemmer)
+                if len(backlog.pending):
+                    docs += conn.execute(_PENDING_COUNT, {"expression": p.text or _quoted(p), "low": backlog.low,
+                                                          "high": backlog.high}).fetchone()[0]
+                self._phrase_docs.append(docs)
+            else:
+                self._phrase_docs.append(min(counts) if counts else 0)  # at least as many as hold the phrase
+                docs = self._phrase_count(p, total)  # bm25 counts the messages holding the phrase
+            out.append(bm25.idf(min(docs, total), total))
         return out
 
     def _phrase_count(self, p: Phrase, total: int) -> int:
@@ -726,7 +811,7 @@ class Search:
         refresh took messages out)."""
         conn = self.store.conn
         memo = self.stemmer.phrase_counts
-        key = p.text or '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
+        key = p.text or _quoted(p)
         known = memo.get(key)
         changes = self.changes
         if known is not None:
@@ -751,20 +836,25 @@ class Search:
         return self._fetch(ids, scope) if len(ids) <= limit else None
 
     def _rowid_range(self, scope: Filters) -> tuple[int, int]:
-        """Message ids that can hold the time window (from the index's day ranges)."""
+        """Message ids that can hold the time window (from the index's day ranges, and every
+        message not folded in yet)."""
         conn = self.store.conn
-        mark = self.mark
+        backlog = self.backlog
         low, high = 0, MAX_ROWID
         if scope.since is not None:
             first = conn.execute(
                 "SELECT min(first_id) FROM search_days WHERE day >= substr(?, 1, 10)", (scope.since,)
             ).fetchone()[0]
-            low = min(first, mark + 1) if first is not None else mark + 1
+            low = MAX_ROWID if first is None else first
+            if len(backlog.pending):
+                low = min(low, backlog.low)
         if scope.until is not None:
             last = conn.execute(
                 "SELECT max(last_id) FROM search_days WHERE day <= substr(?, 1, 10)", (scope.until,)
             ).fetchone()[0]
-            high = max(last or 0, self.newest if self.newest > mark else 0)
+            high = last or 0
+            if len(backlog.pending):
+                high = max(high, backlog.high)
         return low, high
 
     def _in_scope(self, ids: Sequence[int], scope: Filters, limit: int = -1) -> list[int]:
@@ -805,6 +895,11 @@ def _ranked_sql(scope: Filters) -> str:
     if not any(name in ENTITIES for name in given):
         return _RANKED
     return _RANKED_WITHIN.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
+
+
+def _quoted(p: Phrase) -> str:
+    """A phrase parsed from FTS5 syntax without its text, as FTS5 syntax (tests build such)."""
+    return '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
 
 
 def _kth(scored: list[tuple[float, int]], k: int) -> float | None:

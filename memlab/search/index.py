@@ -32,7 +32,7 @@ from ..progress import bar as progress_bar
 
 TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
-TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
+TAIL_LIMIT = 5_000  # matches a search scores from the unfolded change log before FTS5 ranks instead
 
 SCHEMA = """
 CREATE TABLE search_terms (
@@ -132,11 +132,6 @@ def settings_in(s: dict) -> Settings:
     return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)))
 
 
-def watermark(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT value FROM search_state WHERE key = 'watermark'").fetchone()
-    return int(row[0]) if row else 0
-
-
 @contextlib.contextmanager
 def _writing(conn: sqlite3.Connection) -> Iterator[None]:
     """A write transaction (taking the lock up front), or a savepoint inside the caller's."""
@@ -159,22 +154,27 @@ def _writing(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes, int, str]]:
-    yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m"
-        " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
-        " WHERE m.id > ? ORDER BY m.id",
-        (after,),
-    )
+# What a fold reads of each message: its text, day, FTS5 size record, conversation and role.
+_EVERY_MESSAGE = """
+SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m
+JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id
+ORDER BY m.id
+"""
+
+_PENDING_MESSAGES = """
+SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m
+JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE m.id IN (SELECT message_id FROM search_pending)
+ORDER BY m.id
+"""
 
 
-def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes, int, str]]:
-    yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m"
-        " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
-        " WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
-        (json.dumps(ids),),
-    )
+def _every_message(conn: sqlite3.Connection) -> Iterator[tuple[int, str, str, bytes, int, str]]:
+    yield from conn.execute(_EVERY_MESSAGE)
+
+
+def _pending_messages(conn: sqlite3.Connection) -> Iterator[tuple[int, str, str, bytes, int, str]]:
+    yield from conn.execute(_PENDING_MESSAGES)
 
 
 def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int, str]],
@@ -186,6 +186,11 @@ def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int,
             return
         stemmer.learn_texts(row[1] for row in batch)
         yield from batch
+
+
+def _bump(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("INSERT INTO search_state (key, value) VALUES (?, 1)"
+                 " ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
 
 
 def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int | None = None,
@@ -200,49 +205,53 @@ def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int |
     with _writing(conn):
         then, changed = generation(conn), changes(conn)
         for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
-                          "DELETE FROM search_removed", "DELETE FROM search_state"):
+                          "DELETE FROM search_removed", "DELETE FROM search_pending", "DELETE FROM search_state"):
             conn.execute(statement)
         postings.clear(conn)
         conn.executemany(
             "INSERT INTO search_state (key, value) VALUES (?, ?)",
             # A rebuild counts as a change too: what readers remembered of any message is stale.
-            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0), ("generation", then + 1),
+            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("generation", then + 1),
              ("changes", changed + 1)],
         )
-        return _fold(conn, 0, chosen, progress=progress)
+        pending = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        return _fold(conn, _every_message(conn), pending, chosen, incremental=False, progress=progress)
 
 
 def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
-    """Fold messages added, deleted or rewritten since the last build or refresh into the index;
-    return how many were added."""
+    """Fold the change log into the index: take out what deleted, rewritten or moved messages
+    held, add what the logged messages hold now; return how many messages were added.
+
+    A write, in the caller's transaction or its own: searches never call it (they score what
+    is not folded in yet exactly, from FTS5 and the text); writers and ``memlab index`` do.
+    """
     with _writing(conn):
-        chosen = settings(conn)
-        removed = pending_removals(conn)
-        rewritten = _take_out_removed(conn)
-        added = _fold(conn, watermark(conn), chosen, progress=progress)
-        if rewritten:
-            _fold(conn, watermark(conn), chosen, progress=False, rewritten=rewritten)
-        if added or removed:
-            conn.execute("INSERT INTO search_state (key, value) VALUES ('generation', 1)"
-                         " ON CONFLICT (key) DO UPDATE SET value = value + 1")
+        removed = _take_out_removed(conn)
+        pending = conn.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+        added = _fold(conn, _pending_messages(conn), pending, settings(conn), incremental=True,
+                      progress=progress) if pending else 0
+        conn.execute("DELETE FROM search_pending")
+        if added or removed or pending:
+            _bump(conn, "generation")
         return added
 
 
 def generation(conn: sqlite3.Connection) -> int:
-    """A number that changes whenever a build or refresh changes the index (what readers key
-    their caches on)."""
+    """A number that changes whenever a build or refresh changes the index, or a scope changes
+    hands (what readers key their caches on)."""
     row = conn.execute("SELECT value FROM search_state WHERE key = 'generation'").fetchone()
     return int(row[0]) if row else 0
 
 
-def pending_removals(conn: sqlite3.Connection) -> bool:
-    """Whether indexed messages were deleted or rewritten since the last refresh."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM search_removed)").fetchone()[0] == 1
+def backlog(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(messages logged to be folded in, messages logged to be taken out)."""
+    return (conn.execute("SELECT count(*) FROM search_pending").fetchone()[0],
+            conn.execute("SELECT count(*) FROM search_removed").fetchone()[0])
 
 
 def changes(conn: sqlite3.Connection) -> int:
-    """How many builds, and refreshes that took deleted or rewritten messages out, there have
-    been: what a reader remembered of older messages (phrase counts, lengths) is stale after one."""
+    """How many builds, deletes and rewrites of messages there have been: what a reader
+    remembered of older messages (phrase counts) is stale after one."""
     row = conn.execute("SELECT value FROM search_state WHERE key = 'changes'").fetchone()
     return int(row[0]) if row else 0
 
@@ -254,15 +263,12 @@ ALTER TABLE search_terms ADD COLUMN least REAL;
 """
 
 
-def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
-    """Take the words of deleted or rewritten messages out of the document counts; return the
-    rewritten ones (to fold in again). The lists keep them: still bounds (search scores from text)."""
-    rows = conn.execute(
-        "SELECT message_id, content FROM search_removed"
-        " WHERE rowid IN (SELECT min(rowid) FROM search_removed GROUP BY message_id)"  # the text indexed
-    ).fetchall()
+def _take_out_removed(conn: sqlite3.Connection) -> int:
+    """Take the words of deleted, rewritten or moved messages out of the counts and postings;
+    return how many. The top lists keep them: still bounds (searches score from text)."""
+    rows = conn.execute("SELECT message_id, content FROM search_removed").fetchall()
     if not rows:
-        return []
+        return 0
     stemmer = stemmer_for(conn)
     stemmer.learn_texts(content for _, content in rows)
     gone: Counter[str] = Counter()
@@ -275,19 +281,13 @@ def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
     conn.executemany("UPDATE search_terms SET docs = max(0, docs - ?) WHERE term = ?",
                      [(n, term) for term, n in gone.items()])
     conn.execute("DELETE FROM search_removed")
-    conn.execute(
-        "INSERT INTO search_state (key, value) VALUES ('changes', 1)"
-        " ON CONFLICT (key) DO UPDATE SET value = value + 1"
-    )
-    ids = json.dumps([mid for mid, _ in rows])
-    return [r[0] for r in conn.execute(
-        "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,))]
+    return len(rows)
 
 
-def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None,
-          rewritten: list[int] | None = None) -> int:
-    """Read messages past ``after`` (or the ``rewritten`` ones): update counts, day ranges, the
-    top lists and the postings."""
+def _fold(conn: sqlite3.Connection, source: Iterator[tuple[int, str, str, bytes, int, str]], pending: int,
+          chosen: Settings, *, incremental: bool, progress: bool | None) -> int:
+    """Read these messages (in id order): update counts, day ranges, the top lists and the
+    postings. ``incremental``: the index already holds other messages (a refresh)."""
     stemmer = stemmer_for(conn)
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
@@ -297,12 +297,6 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     bars: dict[str, float] = {}
     top_k, twice = chosen.top_k, 2 * chosen.top_k
     days: dict[str, list[int]] = {}
-    last = after
-    if rewritten is None:
-        pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
-        source = _messages_after(conn, after)
-    else:
-        pending, source = len(rewritten), _messages_in(conn, rewritten)
     bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
     seen = 0
     writer = postings.Writer(conn)
@@ -331,7 +325,6 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         else:
             span[0] = min(span[0], mid)
             span[1] = max(span[1], mid)
-        last = mid
         seen += 1
         if seen % 2_000 == 0:
             bar.update(2_000)
@@ -343,7 +336,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     before = {term: (docs, least) for term, docs, least in conn.execute(
         "SELECT term, docs, least FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
         (json.dumps(list(counts)),),
-    )} if after else {}
+    )} if incremental else {}
     conn.executemany(
         "INSERT INTO search_terms (term, docs) VALUES (?, ?)"
         " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
@@ -355,19 +348,21 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         [(d, lo, hi) for d, (lo, hi) in days.items()],
     )
     floors = []  # (least weight of a full list or None, term) of each list written
+    wrote = False
     for term, new in counts.items():
         old, least = before.get(term, (0, None))
         if old + new < chosen.min_docs:
             continue  # rare: no list
-        if after and old < chosen.min_docs:
+        if incremental and old < chosen.min_docs:
             # Newly common: its list needs every message, not only the new ones.
             best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl)
         kept = best.get(term)
-        merging = after and old >= chosen.min_docs
+        merging = incremental and old >= chosen.min_docs
         if kept and merging and least is not None:
             # Only what beats a full list's least entry goes in (most new postings don't).
             kept = [(w, m) for w, m in kept if w > least]
         if kept:
+            wrote = True
             conn.executemany(
                 "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
                 [(term, w, m) for w, m in heapq.nlargest(top_k, kept)],
@@ -382,10 +377,12 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
             size, low = conn.execute("SELECT count(*), min(impact) FROM search_top WHERE term = ?", (term,)).fetchone()
             floors.append((low if size >= top_k else None, term))
     conn.executemany("UPDATE search_terms SET least = ? WHERE term = ?", floors)
-    if rewritten is None:
-        conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
+    if wrote:
+        # The lists' weights were computed at this average length; when it grows, a message's
+        # weight grows by at most (avgdl now / the least one any list was written at).
+        conn.execute("INSERT INTO search_state (key, value) VALUES ('list_avgdl', ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = min(value, excluded.value)", (avgdl,))
     return seen
-
 
 
 def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:

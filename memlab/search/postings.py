@@ -277,8 +277,6 @@ class Messages:
     the index is unchanged."""
 
     generation: int  # the index's (memlab.search.index.generation) when read
-    changes: int  # refreshes that had taken messages out, then
-    watermark: int  # the highest message id indexed, then
     lengths: np.ndarray
     conversations: np.ndarray
     roles: np.ndarray
@@ -335,34 +333,24 @@ def _make_room(remembered: dict, most: int = 16) -> None:
 _MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.WeakKeyDictionary()
 
 
-def messages(conn: sqlite3.Connection, generation: int, changes: int, watermark: int) -> Messages:
+def messages(conn: sqlite3.Connection, generation: int) -> Messages:
     """Lengths and conversations indexed by message id (0 for no message), for the index as it
-    is now (its generation, refreshes that took messages out, watermark: see
-    memlab.search.index). Remembered per connection; when only newer messages were added since,
-    only the parts from the old watermark on are read again."""
+    is now (its generation: see memlab.search.index), remembered per connection until that
+    changes."""
     cached = _MESSAGES.get(conn)
     if cached is not None and cached.generation == generation:
         return cached
-    first = 0
-    if cached is not None and cached.changes == changes and watermark >= cached.watermark:
-        first = cached.watermark >> PART_BITS  # earlier parts can't have changed
-    rows = conn.execute("SELECT part, lengths, conversations, roles FROM search_messages WHERE part >= ? ORDER BY part",
-                        (first,)).fetchall()
-    size = max(((rows[-1][0] + 1) << PART_BITS) if rows else 0, first << PART_BITS)
+    rows = conn.execute("SELECT part, lengths, conversations, roles FROM search_messages ORDER BY part").fetchall()
+    size = ((rows[-1][0] + 1) << PART_BITS) if rows else 0
     lengths = np.zeros(size, dtype=np.uint32)
     conversations = np.zeros(size, dtype=np.intp)  # (intp: numpy indexes with it without a copy)
     roles = np.zeros(size, dtype=np.uint8)
-    if first:
-        kept = first << PART_BITS
-        lengths[:kept] = cached.lengths[:kept]
-        conversations[:kept] = cached.conversations[:kept]
-        roles[:kept] = cached.roles[:kept]
     for part, blob, convs, codes in rows:
         at = slice(part << PART_BITS, (part + 1) << PART_BITS)
         lengths[at] = np.frombuffer(blob, dtype="<u4")
         conversations[at] = np.frombuffer(convs, dtype="<u4")
         roles[at] = np.frombuffer(codes, dtype=np.uint8)
-    _MESSAGES[conn] = found = Messages(generation, changes, watermark, lengths, conversations, roles)
+    _MESSAGES[conn] = found = Messages(generation, lengths, conversations, roles)
     return found
 
 
