@@ -25,6 +25,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+import numpy as np
+
 from . import bm25, postings
 from .terms import Stemmer, stemmer_for
 from ..progress import bar as progress_bar
@@ -383,6 +385,43 @@ def _fold(conn: sqlite3.Connection, source: Iterator[tuple[int, str, str, bytes,
         conn.execute("INSERT INTO search_state (key, value) VALUES ('list_avgdl', ?)"
                      " ON CONFLICT (key) DO UPDATE SET value = min(value, excluded.value)", (avgdl,))
     return seen
+
+
+def verify(conn: sqlite3.Connection) -> list[str]:
+    """What the side index holds that FTS5 doesn't (each a line; [] when they agree): every term's
+    message count (FTS5's, less the logged messages not folded in yet, plus the stale texts still
+    counted), the postings behind each count, and every indexed message's length. Reads only."""
+    stemmer = stemmer_for(conn)
+    stemmer.ensure_ready()
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_fts_rows USING fts5vocab(main, messages_fts, row)")
+    expected = Counter(dict(conn.execute("SELECT term, doc FROM temp.memlab_fts_rows")))
+    pending = conn.execute("SELECT content FROM messages WHERE id IN (SELECT message_id FROM search_pending)").fetchall()
+    removed = conn.execute("SELECT content FROM search_removed").fetchall()
+    stemmer.learn_texts(text for (text,) in pending + removed)
+    for (text,) in pending:
+        expected.subtract(set(stemmer.words(text)))
+    for (text,) in removed:
+        expected.update(set(stemmer.words(text)))
+    stored = dict(conn.execute("SELECT term, docs FROM search_terms WHERE docs > 0"))
+    problems = [f"search index: {term!r} is in {stored.get(term, 0)} messages, FTS5 says {n}"
+                for term, n in sorted(expected.items()) if n > 0 and stored.get(term, 0) != n]
+    problems += [f"search index: {term!r} is in {n} messages, FTS5 has no such term"
+                 for term, n in sorted(stored.items()) if expected.get(term, 0) <= 0]
+    held: Counter[str] = Counter()
+    for term, ids, tfs in conn.execute("SELECT term, ids, tfs FROM search_postings"):
+        held[term] += len(ids) // 2 if ids is not None else sum(1 for b in tfs if b)
+    problems += [f"search index: {term!r} has postings for {held.get(term, 0)} messages, its count is {n}"
+                 for term, n in sorted(stored.items()) if held.get(term, 0) != n]
+    if not removed:  # (stale lengths are left until the next refresh)
+        lengths = {part: np.frombuffer(blob, dtype="<u4") for part, blob in
+                   conn.execute("SELECT part, lengths FROM search_messages")}
+        skip = {r[0] for r in conn.execute("SELECT message_id FROM search_pending")}
+        for mid, size in conn.execute("SELECT id, sz FROM messages_fts_docsize"):
+            part = lengths.get(mid >> postings.PART_BITS)
+            if mid not in skip and (part is None or part[mid & postings.MASK] != first_varint(size)):
+                problems.append(f"search index: message {mid} is not indexed with its length")
+                break
+    return problems[:20]
 
 
 def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:
