@@ -672,7 +672,8 @@ class Search:
             # A rare term has no list: its matches are few, so read them all.
             ids = self._matches(p.text or _quoted(p), low, high, self.planner.exact_limit * 4)
             top = bm25.K1 + 1  # the highest weight bm25 can give
-            return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4
+            complete = len(ids) < self.planner.exact_limit * 4
+            return {m: top for m in ids}, 0.0 if complete else top, complete
         least = conn.execute("SELECT least FROM search_terms WHERE term = ?", (rarest,)).fetchone()[0]
         floor = least if least is not None else 0.0  # a full list's least weight bounds the rest
         limit = -1 if scope.any else depth
@@ -682,7 +683,10 @@ class Search:
         if scope.any:
             inside = set(self._in_scope([mid for _, mid in rows], scope))
             rows = [(imp, mid) for imp, mid in rows if mid in inside]
-        return {mid: imp for imp, mid in rows}, floor, False
+        entries: dict[int, float] = {}
+        for imp, mid in rows:  # best first: a rewritten message listed twice keeps its higher bound
+            entries.setdefault(mid, imp)
+        return entries, floor, False
 
     def _from_postings(self, parsed: Query, scope: Filters, want: int, scorer: "Scorer", low: int, high: int,
                        known: postings.Messages, within: postings.Matches | None) -> list[tuple[float, int]] | None:
