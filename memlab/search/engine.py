@@ -135,7 +135,7 @@ class Filters:
     until: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def any(self) -> bool:
@@ -368,6 +368,48 @@ WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
 ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
 """
 
+# The same three with FTS5's own sorted plan (ORDER BY rank alone: FTS5 sorts inside and SQLite
+# makes snippets only for the rows returned, as a hand-written FTS5 query does). Ties are in no
+# set order there: memlab asks for one row more than it needs and re-sorts; a tie across that
+# edge is answered by the exact queries above instead.
+_SORTED_ALL = """
+SELECT rowid AS id, -rank AS score, snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+ORDER BY rank LIMIT :limit
+"""
+
+_SORTED = """
+SELECT messages_fts.rowid AS id, -rank AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+ORDER BY rank LIMIT :limit
+"""
+
+_SORTED_WITHIN = """
+SELECT rowid AS id, -rank AS score, snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+  AND +rowid IN (
+    SELECT m.id FROM messages m
+    JOIN conversations c ON c.conversation_id = m.conversation_id
+    JOIN sessions s ON s.session_id = c.session_id
+    WHERE m.id BETWEEN :low AND :high AND {conditions}
+  )
+ORDER BY rank LIMIT :limit
+"""
+
 # Matches in the scope, newest first, unranked (cheap: no bm25).
 _MATCHES = """
 SELECT messages_fts.rowid FROM messages_fts
@@ -466,7 +508,7 @@ class Backlog:
     removed: dict[int, str]
 
     def __post_init__(self) -> None:
-        self.dirty = np.union1d(self.pending, np.fromiter(self.removed, dtype=np.int64, count=len(self.removed)))
+        self.dirty = self.pending if not self.removed else np.union1d(self.pending, np.fromiter(self.removed, dtype=np.int64, count=len(self.removed)))
         self.dirty_set = set(self.dirty.tolist())
         self.low = int(self.pending[0]) if len(self.pending) else 0
         self.high = int(self.pending[-1]) if len(self.pending) else 0
@@ -474,6 +516,9 @@ class Backlog:
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> "Backlog":
+        if not conn.execute("SELECT EXISTS (SELECT 1 FROM search_pending) OR EXISTS (SELECT 1 FROM search_removed)"
+                            ).fetchone()[0]:
+            return cls(np.zeros(0, dtype=np.int64), {})
         pending = np.array([r[0] for r in conn.execute("SELECT message_id FROM search_pending ORDER BY message_id")],
                            dtype=np.int64)
         return cls(pending, dict(conn.execute("SELECT message_id, content FROM search_removed")))
@@ -507,10 +552,15 @@ class Search:
             self.plan = Plan("empty", True)
             return []
         with _snapshot(self.store.conn):
+            self._backlog = None
+            self.total, self.avgdl = index.totals(self.store.conn)
+            small = self.total <= self.planner.fts5_limit and scope.session is None and scope.conversation is None
+            if parsed.phrases is None or small:  # FTS5's own ranking is cheap, or the only one
+                return self._fts5(parsed, scope, limit, offset)
             self._read_index_state()
             want = limit + offset
             settings = index.settings_in(self.state)
-            if parsed.phrases is None or want > settings.top_k:
+            if want > settings.top_k:
                 return self._fts5(parsed, scope, limit, offset)
             scored = self._planned(parsed, scope, want, settings)
             if scored is None or not self.plan.exact:
@@ -527,11 +577,16 @@ class Search:
         self.newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         self.state = index.state(conn)
         self.changes = int(self.state.get("changes", 0))
-        self.backlog = Backlog.read(conn)
-        self.total, self.avgdl = index.totals(conn)
         listed = self.state.get("list_avgdl")
         # A top list's weights grow by at most avgdl now / avgdl then (bm25's length norm).
         self.slack = max(1.0, self.avgdl / listed) if listed else 1.0
+
+    @property
+    def backlog(self) -> "Backlog":
+        """The change log, read once per search when first needed."""
+        if self._backlog is None:
+            self._backlog = Backlog.read(self.store.conn)
+        return self._backlog
 
     def _pending_matches(self, expression: str, low: int, high: int) -> list[int] | None:
         """The messages not folded in yet that match, within [low, high] (None: more than
@@ -547,17 +602,26 @@ class Search:
     # -- FTS5's own ranking ---------------------------------------------------------------
 
     def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
-        """FTS5's own ranking; snippets only for the hits it returns (FTS5 would otherwise make one
-        for every match before sorting)."""
+        """FTS5's own ranking: its sorted plan, snippets for the rows returned only; the exact
+        tie order when ties cross the page's edge."""
         low, high = self._rowid_range(scope)
-        params = {**scope.params(), "expression": parsed.expression, "low": low, "high": high, "limit": limit,
-                  "offset": offset}
+        want = limit + offset
+        params = {**scope.params(), **_SNIPPET_MARKS, "expression": parsed.expression, "low": low, "high": high,
+                  "limit": want + 1, "offset": offset}
+        conn = self.store.conn
         try:
-            rows = self.store.conn.execute(_ranked_sql(scope), params).fetchall()
+            rows = conn.execute(_ranked_sql(scope, sorted_by_fts5=True), params).fetchall()
+            if len(rows) > want and rows[want][1] == rows[want - 1][1]:
+                ranked = conn.execute(_ranked_sql(scope), {**params, "limit": limit}).fetchall()
+                self.plan = Plan("fts5", True, len(ranked))
+                return self._hits([(score, mid) for mid, score in ranked], parsed.expression)
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
+        rows = sorted(rows[:want], key=lambda r: (-r[1], -r[0]))[offset:]
         self.plan = Plan("fts5", True, len(rows))
-        return self._hits([(score, mid) for mid, score in rows], parsed.expression)
+        details = {r[0]: r for r in conn.execute(_HITS, (json.dumps([r[0] for r in rows]),))}
+        return [Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
+                for mid, score, snippet in rows if (d := details.get(mid)) is not None]
 
     # -- memlab's plan --------------------------------------------------------------------
 
@@ -890,15 +954,17 @@ class Search:
                 for score, mid in scored if (r := rows.get(mid)) is not None]
 
 
-def _ranked_sql(scope: Filters) -> str:
+def _ranked_sql(scope: Filters, *, sorted_by_fts5: bool = False) -> str:
     """FTS5's ranked query for this scope: all messages, a join per match (time or role only), or
-    the matches among a named scope's messages."""
+    the matches among a named scope's messages; ``sorted_by_fts5``: FTS5's sorted plan with
+    snippets (ties unordered), else the exact order (ties newest first) without."""
     if not scope.any:
-        return _RANKED_ALL
+        return _SORTED_ALL if sorted_by_fts5 else _RANKED_ALL
     given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
     if not any(name in ENTITIES for name in given):
-        return _RANKED
-    return _RANKED_WITHIN.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
+        return _SORTED if sorted_by_fts5 else _RANKED
+    conditions = " AND ".join(_CONDITIONS[name] for name in given)
+    return (_SORTED_WITHIN if sorted_by_fts5 else _RANKED_WITHIN).format(conditions=conditions)
 
 
 def _quoted(p: Phrase) -> str:
