@@ -27,7 +27,7 @@ import numpy as np
 
 from . import bm25, index
 from . import terms
-from .terms import Stemmer, stemmer_for
+from .terms import Stemmer
 from . import postings
 from .. import validation as v
 from ..errors import QuerySyntaxError, ValidationError
@@ -151,7 +151,7 @@ def parse(store: "Store", text: Any, mode: str = "plain") -> Query:
         raise ValidationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if not isinstance(text, str):
         raise ValidationError(f"query must be a string, not {type(text).__name__}")
-    stemmer = stemmer_for(store.conn)
+    stemmer = memory(store).stemmer
     return parse_plain(stemmer, text) if mode == "plain" else parse_advanced(store, stemmer, text)
 
 
@@ -482,6 +482,23 @@ _SNIPPET_MARKS = {"open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "word
 MAX_ROWID = 2**63 - 1
 
 
+@dataclass
+class Memory:
+    """What a connection's searches remember between calls: the stemmer's answers and the
+    indexed messages' lengths, conversations and roles (while the index's generation holds)."""
+
+    stemmer: Stemmer
+    messages: postings.Messages | None = None
+
+
+def memory(store: "Store") -> Memory:
+    """The store's search memory, made on first use (it lives and dies with the store)."""
+    found = store.memo.get("search")
+    if found is None:
+        found = store.memo["search"] = Memory(Stemmer(store.conn))
+    return found
+
+
 @contextlib.contextmanager
 def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     """One read transaction for the whole search, so the index, its change log and FTS5 agree.
@@ -539,7 +556,8 @@ class Search:
     def __init__(self, store: "Store", planner: Planner) -> None:
         self.store = store
         self.planner = planner
-        self.stemmer = stemmer_for(store.conn)
+        self.memory = memory(store)
+        self.stemmer = self.memory.stemmer
         self.plan = Plan("empty", True)
 
     def run(self, query: str, *, mode: str = "plain", limit: int = 10, offset: int = 0, **given: Any) -> list[Hit]:
@@ -642,7 +660,8 @@ class Search:
         low, high = self._rowid_range(scope)
         # A user's or project's messages, as postings, when it has few enough conversations to
         # list (else None: its matches are checked best first, few are needed in a big scope).
-        known = postings.messages(self.store.conn, int(self.state.get("generation", 0)))
+        known = self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
+                                                         self.memory.messages)
         within = self._within(scope, known)
         # One common word or phrase, not inside a small scope: its top list usually proves the
         # answer after reading a few dozen messages.

@@ -17,18 +17,15 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
-import math
-import re
 import sqlite3
-import weakref
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from . import bm25, postings
-from .terms import Stemmer, stemmer_for
+from .terms import Stemmer
 from ..progress import bar as progress_bar
 
 
@@ -217,7 +214,7 @@ def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int |
              ("changes", changed + 1)],
         )
         pending = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
-        return _fold(conn, _every_message(conn), pending, chosen, incremental=False, progress=progress)
+        return _fold(conn, _every_message(conn), pending, chosen, Stemmer(conn), incremental=False, progress=progress)
 
 
 def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
@@ -228,9 +225,10 @@ def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
     is not folded in yet exactly, from FTS5 and the text); writers and ``memlab index`` do.
     """
     with _writing(conn):
-        removed = _take_out_removed(conn)
+        stemmer = Stemmer(conn)
+        removed = _take_out_removed(conn, stemmer)
         pending = conn.execute("SELECT count(*) FROM search_pending").fetchone()[0]
-        added = _fold(conn, _pending_messages(conn), pending, settings(conn), incremental=True,
+        added = _fold(conn, _pending_messages(conn), pending, settings(conn), stemmer, incremental=True,
                       progress=progress) if pending else 0
         conn.execute("DELETE FROM search_pending")
         if added or removed or pending:
@@ -265,13 +263,12 @@ ALTER TABLE search_terms ADD COLUMN least REAL;
 """
 
 
-def _take_out_removed(conn: sqlite3.Connection) -> int:
+def _take_out_removed(conn: sqlite3.Connection, stemmer: Stemmer) -> int:
     """Take the words of deleted, rewritten or moved messages out of the counts and postings;
     return how many. The top lists keep them: still bounds (searches score from text)."""
     rows = conn.execute("SELECT message_id, content FROM search_removed").fetchall()
     if not rows:
         return 0
-    stemmer = stemmer_for(conn)
     stemmer.learn_texts(content for _, content in rows)
     gone: Counter[str] = Counter()
     held = []
@@ -287,10 +284,9 @@ def _take_out_removed(conn: sqlite3.Connection) -> int:
 
 
 def _fold(conn: sqlite3.Connection, source: Iterator[tuple[int, str, str, bytes, int, str]], pending: int,
-          chosen: Settings, *, incremental: bool, progress: bool | None) -> int:
+          chosen: Settings, stemmer: Stemmer, *, incremental: bool, progress: bool | None) -> int:
     """Read these messages (in id order): update counts, day ranges, the top lists and the
     postings. ``incremental``: the index already holds other messages (a refresh)."""
-    stemmer = stemmer_for(conn)
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
     # Each term's best (weight, id) so far: appended while above the term's bar, cut back to
@@ -391,7 +387,7 @@ def verify(conn: sqlite3.Connection) -> list[str]:
     """What the side index holds that FTS5 doesn't (each a line; [] when they agree): every term's
     message count (FTS5's, less the logged messages not folded in yet, plus the stale texts still
     counted), the postings behind each count, and every indexed message's length. Reads only."""
-    stemmer = stemmer_for(conn)
+    stemmer = Stemmer(conn)
     stemmer.ensure_ready()
     conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_fts_rows USING fts5vocab(main, messages_fts, row)")
     expected = Counter(dict(conn.execute("SELECT term, doc FROM temp.memlab_fts_rows")))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import weakref
 from array import array
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping, Sequence
@@ -330,14 +329,10 @@ def _make_room(remembered: dict, most: int = 16) -> None:
         remembered.pop(next(iter(remembered)))
 
 
-_MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.WeakKeyDictionary()
-
-
-def messages(conn: sqlite3.Connection, generation: int) -> Messages:
+def messages(conn: sqlite3.Connection, generation: int, cached: Messages | None = None) -> Messages:
     """Lengths and conversations indexed by message id (0 for no message), for the index as it
-    is now (its generation: see memlab.search.index), remembered per connection until that
-    changes."""
-    cached = _MESSAGES.get(conn)
+    is now (its generation: see memlab.search.index); ``cached`` is returned while it is of
+    that generation."""
     if cached is not None and cached.generation == generation:
         return cached
     rows = conn.execute("SELECT part, lengths, conversations, roles FROM search_messages ORDER BY part").fetchall()
@@ -350,8 +345,7 @@ def messages(conn: sqlite3.Connection, generation: int) -> Messages:
         lengths[at] = np.frombuffer(blob, dtype="<u4")
         conversations[at] = np.frombuffer(convs, dtype="<u4")
         roles[at] = np.frombuffer(codes, dtype=np.uint8)
-    _MESSAGES[conn] = found = Messages(generation, lengths, conversations, roles)
-    return found
+    return Messages(generation, lengths, conversations, roles)
 
 
 @dataclass

@@ -3,7 +3,8 @@
 unicode61 ends a token only at a separator character, and every whitespace character is one,
 so a text's terms are the terms of its whitespace-separated chunks in order. Each chunk not seen
 before is put through a temporary FTS5 table with the index's tokenizer (``porter unicode61``)
-and read back through ``fts5vocab``; the answer is remembered per connection. ASCII text is
+and read back through ``fts5vocab``; a Stemmer remembers the answers (searches keep one per
+connection: see ``engine.Memory``). ASCII text is
 split at every non-alphanumeric byte first (exactly unicode61's rule for ASCII), which keeps
 the memo small and the common case fast.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import weakref
 from typing import Iterable
 
 MEMO_LIMIT = 1_000_000  # chunks remembered per connection before the memo starts afresh
@@ -127,14 +127,3 @@ class Stemmer:
         for w in found:
             out.extend(terms[w])
         return out
-
-
-_STEMMERS: "weakref.WeakKeyDictionary[sqlite3.Connection, Stemmer]" = weakref.WeakKeyDictionary()
-
-
-def stemmer_for(conn: sqlite3.Connection) -> Stemmer:
-    """The connection's stemmer: its memo lives as long as the connection."""
-    stemmer = _STEMMERS.get(conn)
-    if stemmer is None:
-        stemmer = _STEMMERS[conn] = Stemmer(conn)
-    return stemmer
