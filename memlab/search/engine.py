@@ -373,15 +373,20 @@ ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
 # set order there: memlab asks for one row more than it needs and re-sorts; a tie across that
 # edge is answered by the exact queries above instead.
 _SORTED_ALL = """
-SELECT rowid AS id, -rank AS score, snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT messages_fts.rowid AS id, -rank AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
 FROM messages_fts
-WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
 ORDER BY rank LIMIT :limit
 """
 
 _SORTED = """
 SELECT messages_fts.rowid AS id, -rank AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
 FROM messages_fts
 JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
@@ -398,10 +403,14 @@ ORDER BY rank LIMIT :limit
 """
 
 _SORTED_WITHIN = """
-SELECT rowid AS id, -rank AS score, snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT messages_fts.rowid AS id, -rank AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
 FROM messages_fts
-WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
-  AND +rowid IN (
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND +messages_fts.rowid IN (
     SELECT m.id FROM messages m
     JOIN conversations c ON c.conversation_id = m.conversation_id
     JOIN sessions s ON s.session_id = c.session_id
@@ -554,6 +563,7 @@ class Search:
     """One search: validates, plans, scores and shapes the hits. ``plan`` says how it went."""
 
     def __init__(self, store: "Store", planner: Planner) -> None:
+        self._backlog: Backlog | None = None
         self.store = store
         self.planner = planner
         self.memory = memory(store)
@@ -569,11 +579,14 @@ class Search:
         if not parsed.expression or limit == 0:
             self.plan = Plan("empty", True)
             return []
-        with _snapshot(self.store.conn):
-            self._backlog = None
-            self.total, self.avgdl = index.totals(self.store.conn)
-            small = self.total <= self.planner.fts5_limit and scope.session is None and scope.conversation is None
-            if parsed.phrases is None or small:  # FTS5's own ranking is cheap, or the only one
+        self._backlog = None
+        conn = self.store.conn
+        if scope.since is None and scope.until is None and (
+                parsed.phrases is None or self._small(scope, index.totals(conn)[0])):
+            return self._fts5(parsed, scope, limit, offset)  # one statement: its own snapshot
+        with _snapshot(conn):
+            self.total, self.avgdl = index.totals(conn)
+            if parsed.phrases is None or self._small(scope, self.total):
                 return self._fts5(parsed, scope, limit, offset)
             self._read_index_state()
             want = limit + offset
@@ -585,6 +598,11 @@ class Search:
                 return self._fts5(parsed, scope, limit, offset)
             scored.sort(key=lambda pair: (-pair[0], -pair[1]))
             return self._hits(scored[offset:want], parsed.expression)
+
+    def _small(self, scope: Filters, total: int) -> bool:
+        """Whether FTS5's own ranking is cheap whatever the query: every word of it is in at most
+        ``fts5_limit`` messages when there are no more (a session or conversation is read whole)."""
+        return total <= self.planner.fts5_limit and scope.session is None and scope.conversation is None
 
     # -- what the index holds --------------------------------------------------------------
 
@@ -637,9 +655,8 @@ class Search:
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
         rows = sorted(rows[:want], key=lambda r: (-r[1], -r[0]))[offset:]
         self.plan = Plan("fts5", True, len(rows))
-        details = {r[0]: r for r in conn.execute(_HITS, (json.dumps([r[0] for r in rows]),))}
-        return [Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
-                for mid, score, snippet in rows if (d := details.get(mid)) is not None]
+        return [Hit(mid, conversation, session, role, created, snippet, score)
+                for mid, score, snippet, conversation, session, role, created in rows]
 
     # -- memlab's plan --------------------------------------------------------------------
 
@@ -926,8 +943,10 @@ class Search:
         """Message ids that can hold the time window (from the index's day ranges, and every
         message not folded in yet)."""
         conn = self.store.conn
-        backlog = self.backlog
         low, high = 0, MAX_ROWID
+        if scope.since is None and scope.until is None:
+            return low, high
+        backlog = self.backlog
         if scope.since is not None:
             first = conn.execute(
                 "SELECT min(first_id) FROM search_days WHERE day >= substr(?, 1, 10)", (scope.since,)
