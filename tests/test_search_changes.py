@@ -178,3 +178,17 @@ def test_index_command_folds_the_log(tmp_path):
     assert result.exit_code == 0 and "20 message(s) folded in" in result.output
     with memlab.open(path) as db:
         assert search_index.backlog(db.conn) == (0, 0)
+
+
+def test_any_word_is_fts5s_or_ranking_from_the_postings(db):
+    fill(db, 2_000, lambda i: " ".join(["the cache"] * (i % 3) + ["refresh", "when"][: i % 2 + 1] + [f"w{i % 97}"]))
+    db.update_search_index()
+    for question in ("when does the cache refresh", "the w5 w17", "refresh", "what about w3 and the cache"):
+        planned = Search(db, Planner(fts5_limit=0))
+        mine = planned.run(question, mode="any", limit=10)
+        expression = " OR ".join(f'"{w}"' for w in dict.fromkeys(question.split()))
+        assert planned.plan.path == "postings", question
+        assert exact(mine) == fts5_top(db, expression), question
+    few = Search(db, Planner(fts5_limit=0))
+    few.run("w5 the", mode="any", limit=3)
+    assert few.plan.candidates < 2_000  # the common word's messages were never all scored

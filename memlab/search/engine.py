@@ -36,7 +36,7 @@ from ..messages import ROLES
 if TYPE_CHECKING:
     from ..store import Store
 
-MODES = ("plain", "advanced")
+MODES = ("plain", "any", "advanced")
 MAX_WORDS = 64  # a plain query uses its first 64 distinct words (a pasted page matches nothing else anyway)
 MAX_LIMIT = 1_000
 MARK = ("**", "**")  # around matched words in snippets (Markdown bold)
@@ -77,10 +77,11 @@ class Phrase:
 @dataclass(frozen=True)
 class Query:
     """What FTS5 is asked (``expression``) and, when it is a conjunction memlab can evaluate
-    itself, its phrases (else None)."""
+    itself, its phrases (else None); ``any``: the phrases are alternatives (mode "any")."""
 
     expression: str
     phrases: tuple[Phrase, ...] | None
+    any: bool = False
 
 
 @dataclass
@@ -152,7 +153,12 @@ def parse(store: "Store", text: Any, mode: str = "plain") -> Query:
     if not isinstance(text, str):
         raise ValidationError(f"query must be a string, not {type(text).__name__}")
     stemmer = memory(store).stemmer
-    return parse_plain(stemmer, text) if mode == "plain" else parse_advanced(store, stemmer, text)
+    if mode == "advanced":
+        return parse_advanced(store, stemmer, text)
+    words = parse_plain(stemmer, text)
+    if mode == "any" and words.phrases:  # each word an alternative: FTS5's OR, ranked by bm25
+        return Query(" OR ".join(p.text for p in words.phrases), words.phrases, any=True)
+    return words
 
 
 def parse_plain(stemmer: Stemmer, text: str) -> Query:
@@ -480,10 +486,11 @@ JOIN conversations c ON c.conversation_id = m.conversation_id
 WHERE m.id IN (SELECT value FROM json_each(?))
 """
 
-# FTS5's snippet of each final hit: only those are computed (one lookup per hit, not per match).
-_SNIPPETS = """
-SELECT rowid, snippet(messages_fts, 0, :open, :close, :ellipsis, :words) FROM messages_fts
-WHERE messages_fts MATCH :expression AND rowid IN (SELECT value FROM json_each(:ids))
+# FTS5's snippet of one final hit. FTS5 seeks its doclists to a rowid range, but reads them
+# whole for rowid = ? or IN (...): a hit at a time, as a range of one.
+_SNIPPET = """
+SELECT snippet(messages_fts, 0, :open, :close, :ellipsis, :words) FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :id AND :id
 """
 
 _SNIPPET_MARKS = {"open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS}
@@ -593,7 +600,8 @@ class Search:
             settings = index.settings_in(self.state)
             if want > settings.top_k:
                 return self._fts5(parsed, scope, limit, offset)
-            scored = self._planned(parsed, scope, want, settings)
+            scored = (self._any_word(parsed, scope, want) if parsed.any
+                      else self._planned(parsed, scope, want, settings))
             if scored is None or not self.plan.exact:
                 return self._fts5(parsed, scope, limit, offset)
             scored.sort(key=lambda pair: (-pair[0], -pair[1]))
@@ -688,6 +696,41 @@ class Search:
             if self.plan.exact:
                 return scored
         return self._from_postings(parsed, scope, want, scorer, low, high, known, within)
+
+    def _any_word(self, parsed: Query, scope: Filters, want: int) -> list[tuple[float, int]] | None:
+        """Messages holding any of the words, by bm25 exactly as FTS5 ranks the OR query, from
+        the postings with MaxScore pruning (as Lucene does): the rarest words' messages are
+        scored in full first; a word whose best possible part (idf x (k1 + 1)) added to the
+        other unread words' cannot beat the k-th score needs no messages of its own read.
+        None (FTS5 ranks) for what the postings can't answer: a word FTS5 splits in several
+        terms, a time window, a user or project too big to list."""
+        phrases = parsed.phrases or ()
+        if any(len(p.terms) > 1 for p in phrases) or scope.since is not None or scope.until is not None:
+            return None
+        idfs = self._idfs(phrases, self.total)
+        if sum(self._phrase_docs) <= self.planner.fts5_limit:
+            return None
+        known = self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
+                                                         self.memory.messages)
+        within = self._within(scope, known)
+        if within is None and any(getattr(scope, name) is not None for name in ENTITIES):
+            return None
+        tail = self._pending_matches(parsed.expression, 0, MAX_ROWID)
+        if tail is None:
+            return None
+        scorer = Scorer(self.stemmer, phrases, idfs, self.avgdl, any_phrase=True)
+        every = [self._postings(p.terms[0], p.prefix, 0, MAX_ROWID) for p in phrases]
+        role = None if scope.role is None else postings.ROLE_CODES[scope.role]
+        found, read = postings.any_of(every, idfs, self.avgdl, known, want + len(self.backlog.dirty),
+                                      within, role, self.backlog.dirty)
+        redo = found.ids[found.uncertain].tolist() + tail
+        keep = ~found.uncertain
+        certain = postings.Scored(found.ids[keep], found.scores[keep], found.uncertain[keep])
+        top = postings.best(certain, want)  # the rest can't be among the best
+        scored = list(zip(certain.scores[top].tolist(), certain.ids[top].tolist()))
+        scored += scorer.all(self._fetch(redo, scope)) if redo else []
+        self.plan = Plan("postings", True, read + len(redo))
+        return scored
 
     def _within(self, scope: Filters, known: postings.Messages) -> postings.Matches | None:
         """The messages of the scope's user, project, session or conversation, when it has at most
@@ -987,9 +1030,14 @@ class Search:
         ids = json.dumps([m for _, m in scored])
         conn = self.store.conn
         rows = {r[0]: r for r in conn.execute(_HITS, (ids,))}
-        snippets = dict(conn.execute(_SNIPPETS, {**_SNIPPET_MARKS, "expression": expression, "ids": ids}))
-        return [Hit(mid, r[1], r[2], r[3], r[4], snippets.get(mid, ""), score)
-                for score, mid in scored if (r := rows.get(mid)) is not None]
+        params = {**_SNIPPET_MARKS, "expression": expression}
+        out = []
+        for score, mid in scored:
+            r = rows.get(mid)
+            if r is not None:
+                found = conn.execute(_SNIPPET, {**params, "id": mid}).fetchone()
+                out.append(Hit(mid, r[1], r[2], r[3], r[4], found[0] if found else "", score))
+        return out
 
 
 def _ranked_sql(scope: Filters, *, sorted_by_fts5: bool = False) -> str:
@@ -1020,11 +1068,13 @@ def _kth(scored: list[tuple[float, int]], k: int) -> float | None:
 class Scorer:
     """bm25 of messages for a conjunction of phrases, computed as FTS5 does."""
 
-    def __init__(self, stemmer: Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float) -> None:
+    def __init__(self, stemmer: Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float,
+                 any_phrase: bool = False) -> None:
         self.stemmer = stemmer
         self.phrases = list(phrases)
         self.idfs = idfs
         self.avgdl = avgdl
+        self.any_phrase = any_phrase  # a message needs one phrase, not all (an absent one adds 0.0)
 
     def all(self, rows: Iterable[tuple[int, str, bytes]]) -> list[tuple[float, int]]:
         out = []
@@ -1040,7 +1090,7 @@ class Scorer:
         if length is None:
             length = len(terms)
         tfs = [frequency(terms, p) for p in self.phrases]
-        if not all(tfs):
+        if not (any(tfs) if self.any_phrase else all(tfs)):
             return None
         return bm25.score(tfs, self.idfs, length, self.avgdl)
 

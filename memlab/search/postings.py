@@ -520,6 +520,81 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
 
 
+def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages, want: int,
+           scope: Matches | None = None, role: int | None = None,
+           dirty: np.ndarray | None = None) -> tuple[Scored, int]:
+    """The messages holding any phrase that can be among the ``want`` best, with bm25 as FTS5
+    computes it for an OR query (every phrase in order, 0.0 for an absent one), and how many
+    were scored. MaxScore: phrases by rising upper bound (idf x (k1 + 1)); the messages of the
+    ones with the highest bounds (the "essential" ones) are scored in full, and a phrase joins
+    them only while the bounds of those left out add up to at least the k-th score so far.
+    ``scope``/``role`` as in ``conjunction``; ``dirty``: ids left out (stale entries)."""
+    order = sorted(range(len(phrases)), key=lambda i: idfs[i])  # lowest bound first
+    bounds = [idfs[i] * (bm25.K1 + 1) for i in order]
+    left_out = len(order)  # phrases order[:left_out] are not essential
+    scored = Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    read = 0
+    while left_out > 0:
+        left_out -= 1  # the phrase with the highest bound left out becomes essential
+        scored = _union_scored(phrases, [phrases[i] for i in order[left_out:]], idfs, avgdl, known, scope, role, dirty)
+        read += len(scored.ids)
+        # (a saturated frequency scored as 255 is a lower bound: the k-th only rises)
+        if sum(bounds[:left_out]) < _kth_score(scored, want):
+            break  # a message holding none of the essential phrases can't reach the top
+    return scored, read
+
+
+def _kth_score(scored: Scored, k: int) -> float:
+    """The k-th best score (0.0 with fewer: nothing is proven yet)."""
+    n = len(scored.scores)
+    if n < k:
+        return 0.0
+    return float(np.partition(scored.scores, n - k)[n - k])
+
+
+def _union_scored(phrases: Sequence[Matches], essential: Sequence[Matches], idfs: Sequence[float], avgdl: float,
+                  known: Messages, scope: Matches | None, role: int | None, dirty: np.ndarray | None) -> Scored:
+    """Every message holding an essential phrase (inside scope and role, not dirty), scored
+    over all the phrases in order."""
+    parts = sorted({part for m in essential for part in m.parts})
+    out_ids, out_scores, out_uncertain = [], [], []
+    for part in parts:
+        base = part << PART_BITS
+        held = [m.parts[part] for m in essential if part in m.parts]
+        offsets = np.unique(np.concatenate([o if o is not None else np.flatnonzero(t > 0) for o, t, _ in held]))
+        if scope is not None:
+            inside = scope.parts.get(part)
+            if inside is None:
+                continue
+            offsets = offsets[np.isin(offsets, inside[0], assume_unique=True)]
+        if role is not None:
+            offsets = offsets[known.roles[base:base + PART_SIZE][offsets] == role]
+        if dirty is not None and len(dirty):
+            offsets = offsets[~np.isin(offsets + base, dirty)]
+        if not len(offsets):
+            continue
+        norm = bm25.norms(known.lengths[base:base + PART_SIZE][offsets], avgdl)
+        scores = np.zeros(len(offsets))
+        uncertain = np.zeros(len(offsets), dtype=bool)
+        for i, weight in enumerate(idfs):  # in query order, as FTS5 adds them up
+            other = phrases[i].parts.get(part)
+            if other is None:
+                continue
+            hit, (tf, saturated) = _lookup(other, offsets)
+            if not len(hit):
+                continue
+            uncertain[hit] |= _saturated(tf, saturated)
+            tfs = np.zeros(len(offsets))
+            tfs[hit] = tf
+            bm25.add_phrase(scores, weight, tfs, norm)
+        out_ids.append(offsets.astype(np.int64) + base)
+        out_scores.append(scores)
+        out_uncertain.append(uncertain)
+    if not out_ids:
+        return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
+
+
 def _taken(offsets: np.ndarray, held: dict[int, tuple], keep: np.ndarray) -> tuple[np.ndarray, dict[int, tuple]]:
     """The matches at positions ``keep``, with each phrase's frequencies and saturation."""
     return offsets[keep], {j: (None if t is None else t[keep], None if s is None else s[keep])
