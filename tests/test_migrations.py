@@ -22,7 +22,7 @@ SHIPPED = {
     "003_analytics_rollups": "a673e3f3a59c5e383f2d2ee904cad0016187b4e9047cbeceb784e3bd9f5e2580",
     "004_import_state": "ad957f876fe0022676f579c4667599263cd9be89aa3724e422bc9eb57a957add",
     "005_search_blocks": "3a5ebe172c0c30ede725cbcf3827ec4ee3cb88f94d523d0955ea9822fc0c99bb",
-    "006_search_postings": "23c57d2874611c065ec9a41e3d471cf399b9833fde6013698a47d89287d7d391",
+    "006_search_postings": "b1ee29e66df3a18ea76aee2db96b0818829ae723fde3b1eb5627417492c99ba7",
 }
 
 

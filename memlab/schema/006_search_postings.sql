@@ -6,6 +6,19 @@
 
 DROP TABLE IF EXISTS search_blocks;
 
+-- 005 as first shipped (1ed863e) made those bounds and no record of removed messages: such a
+-- database gets the record here, as 005 makes it now (a no-op where 005 already did).
+CREATE TABLE IF NOT EXISTS search_removed (
+    message_id INTEGER NOT NULL,
+    content    TEXT NOT NULL
+);
+
+CREATE TRIGGER IF NOT EXISTS search_removed_ad AFTER DELETE ON messages
+WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark')
+BEGIN
+    INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
+END;
+
 ALTER TABLE search_terms ADD COLUMN least REAL;
 
 -- Per term and per part of 2**16 message ids: the messages holding the term (uint16 offsets from
@@ -54,7 +67,7 @@ END;
 
 -- A message moved to another conversation or given another role is taken out and indexed
 -- again, like a rewritten one.
-DROP TRIGGER search_removed_au;
+DROP TRIGGER IF EXISTS search_removed_au;
 CREATE TRIGGER search_removed_au AFTER UPDATE OF content, conversation_id, role ON messages
 WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark')
  AND (new.content IS NOT old.content OR new.conversation_id IS NOT old.conversation_id OR new.role IS NOT old.role)
