@@ -79,3 +79,14 @@ def test_upgrade_from_earlier_step_keeps_data(db_path, stop_before):
         hits = db.query("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'memory'")
         assert len(hits) == 1
         assert db.integrity_check() == []
+
+
+def test_the_views_in_sql_are_the_views_a_database_has(db_path):
+    """sql/v_*.sql are for reading (step 001 froze their text): they say what a database has."""
+    from memlab.sqlfiles import read_sql
+
+    with memlab.open(db_path) as db:
+        for view in schema.VIEWS:
+            stored = db.query_one("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (view,))
+            text = read_sql(view)
+            assert stored["sql"] == text[text.index("CREATE VIEW"):].strip().removesuffix(";")
