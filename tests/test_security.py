@@ -38,13 +38,6 @@ ALLOWED = {
     ("messages.py", "summarized"): "one of two string literals",
     ("maintenance.py", "_IDLE"): "module constant",
     ("maintenance.py", "_OLD_SUMMARIZED"): "module constant",
-    ("migrations.py", "_json('metadata')"): "constant column name",
-    ("migrations.py", "_json('candidates')"): "constant column name",
-    ("migrations.py", "_json('value')"): "constant column name",
-    ("migrations.py", "_json('data')"): "constant column name",
-    ("migrations.py", "_json('context')"): "constant column name",
-    ("migrations.py", "_json('tags')"): "constant column name",
-    ("migrations.py", "_JSON.format(col=col)"): "col is one of the constant names above",
     ("archive.py", "_IDS"): "module constant",
     ("archive.py", "table"): "keys of the constant archive.SESSION_ROWS (or TABLES/VIEWS, checked in across())",
     ("archive.py", "schema"): "'main'/'live' literals, or archive_YYYY_MM checked by regex in across()",
@@ -52,9 +45,9 @@ ALLOWED = {
     ("archive.py", "where.format(s=schema)"): "constant SESSION_ROWS template, schema as above",
     ("archive.py", "where.format(s='live')"): "constant SESSION_ROWS template",
     ("archive.py", "SESSION_ROWS[table].format(s='main')"): "constant SESSION_ROWS template",
-    ("search.py", "_RANKED_WITHIN.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
+    ("search/engine.py", "_RANKED_WITHIN.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
         "constant conditions from search._CONDITIONS, picked by fixed filter names; values stay parameters",
-    ("search.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
+    ("search/engine.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
         "constant conditions from search._ENTITY_CONDITIONS, picked by fixed entity names; values stay parameters",
 }
 
