@@ -2,19 +2,19 @@
 
 Each step is recorded in ``_sqlite_migrations`` when it is applied. Never edit or reorder a
 step that has shipped: add a new one. The number of applied steps is the schema version.
-Table DDL is written as SQL because sqlite-utils' ``create()`` can't express CHECK
-constraints or partial indexes; the FTS index is made by sqlite-utils so that its search
-conventions (``sqlite-utils search``, Datasette) hold.
+Each step runs its SQL frozen in ``memlab/schema/<name>.sql`` (hashed by the tests), never SQL
+built from live definitions elsewhere, so a step does the same on every database whatever
+later code changes. 001's file holds the FTS5 table and triggers as sqlite-utils' enable_fts
+wrote them, so its search conventions (``sqlite-utils search``, Datasette) hold.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 from typing import Iterator
 
 from sqlite_utils import Database, Migrations
-
-from .sqlfiles import read_sql
 
 migrations = Migrations("memlab")
 
@@ -34,170 +34,6 @@ TABLES = (
 )
 
 VIEWS = ("v_active_sessions", "v_daily_cost_by_model")
-
-_JSON = "CHECK ({col} IS NULL OR json_valid({col}))"
-
-
-def _json(col: str) -> str:
-    return _JSON.format(col=col)
-
-
-SCHEMA_V1 = f"""
-CREATE TABLE sessions (
-    session_id     TEXT PRIMARY KEY NOT NULL CHECK (length(session_id) > 0),
-    user_id        TEXT,
-    project_id     TEXT,
-    status         TEXT NOT NULL DEFAULT 'active'
-                   CHECK (status IN ('active', 'paused', 'completed', 'archived')),
-    created_at     TEXT NOT NULL,
-    last_active_at TEXT NOT NULL,
-    metadata       TEXT {_json('metadata')}
-);
-CREATE INDEX idx_sessions_active ON sessions (user_id, last_active_at DESC)
-    WHERE status = 'active';
-CREATE INDEX idx_sessions_user ON sessions (user_id, created_at);
-CREATE INDEX idx_sessions_project ON sessions (project_id, created_at);
-CREATE INDEX idx_sessions_status_last_active ON sessions (status, last_active_at);
-
-CREATE TABLE conversations (
-    id              INTEGER PRIMARY KEY,
-    conversation_id TEXT NOT NULL UNIQUE CHECK (length(conversation_id) > 0),
-    session_id      TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
-    title           TEXT,
-    created_at      TEXT NOT NULL,
-    updated_at      TEXT NOT NULL,
-    metadata        TEXT {_json('metadata')}
-);
-CREATE INDEX idx_conversations_session ON conversations (session_id, created_at);
-
-CREATE TABLE messages (
-    id              INTEGER PRIMARY KEY,
-    conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id) ON DELETE CASCADE,
-    role            TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system', 'tool')),
-    content         TEXT NOT NULL,
-    token_count     INTEGER NOT NULL DEFAULT 0 CHECK (token_count >= 0),
-    is_summarized   INTEGER NOT NULL DEFAULT 0 CHECK (is_summarized IN (0, 1)),
-    created_at      TEXT NOT NULL,
-    metadata        TEXT {_json('metadata')}
-);
-CREATE INDEX idx_messages_conversation ON messages (conversation_id, created_at);
-CREATE INDEX idx_messages_recent ON messages (conversation_id, created_at DESC)
-    WHERE is_summarized = 0;
-CREATE INDEX idx_messages_summarized ON messages (created_at)
-    WHERE is_summarized = 1;
-
-CREATE TABLE agent_interactions (
-    id              INTEGER PRIMARY KEY,
-    session_id      TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
-    conversation_id TEXT REFERENCES conversations (conversation_id) ON DELETE SET NULL,
-    agent_name      TEXT NOT NULL CHECK (length(agent_name) > 0),
-    task            TEXT,
-    status          TEXT NOT NULL DEFAULT 'running'
-                    CHECK (status IN ('running', 'success', 'failure', 'timeout', 'cancelled')),
-    started_at      TEXT NOT NULL,
-    completed_at    TEXT,
-    duration_ms     REAL CHECK (duration_ms IS NULL OR duration_ms >= 0),
-    input_tokens    INTEGER NOT NULL DEFAULT 0 CHECK (input_tokens >= 0),
-    output_tokens   INTEGER NOT NULL DEFAULT 0 CHECK (output_tokens >= 0),
-    error           TEXT,
-    metadata        TEXT {_json('metadata')}
-);
-CREATE INDEX idx_agent_interactions_session ON agent_interactions (session_id, started_at);
-CREATE INDEX idx_agent_interactions_conversation ON agent_interactions (conversation_id, started_at);
-CREATE INDEX idx_agent_interactions_agent ON agent_interactions (agent_name, started_at);
-
-CREATE TABLE routing_decisions (
-    id              INTEGER PRIMARY KEY,
-    session_id      TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
-    conversation_id TEXT REFERENCES conversations (conversation_id) ON DELETE SET NULL,
-    request         TEXT NOT NULL,
-    selected_agent  TEXT NOT NULL CHECK (length(selected_agent) > 0),
-    confidence      REAL CHECK (confidence IS NULL OR (confidence >= 0 AND confidence <= 1)),
-    candidates      TEXT {_json('candidates')},
-    reasoning       TEXT,
-    outcome         TEXT CHECK (outcome IS NULL OR outcome IN ('success', 'failure', 'partial')),
-    created_at      TEXT NOT NULL
-);
-CREATE INDEX idx_routing_decisions_session ON routing_decisions (session_id, created_at);
-CREATE INDEX idx_routing_decisions_agent ON routing_decisions (selected_agent, created_at);
-
-CREATE TABLE cost_tracking (
-    id                   INTEGER PRIMARY KEY,
-    session_id           TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
-    agent_interaction_id INTEGER REFERENCES agent_interactions (id) ON DELETE SET NULL,
-    model                TEXT NOT NULL CHECK (length(model) > 0),
-    input_tokens         INTEGER NOT NULL DEFAULT 0 CHECK (input_tokens >= 0),
-    output_tokens        INTEGER NOT NULL DEFAULT 0 CHECK (output_tokens >= 0),
-    cache_read_tokens    INTEGER NOT NULL DEFAULT 0 CHECK (cache_read_tokens >= 0),
-    cache_write_tokens   INTEGER NOT NULL DEFAULT 0 CHECK (cache_write_tokens >= 0),
-    cost_usd             REAL CHECK (cost_usd IS NULL OR cost_usd >= 0),
-    created_at           TEXT NOT NULL,
-    request_id           TEXT UNIQUE,
-    metadata             TEXT {_json('metadata')}
-);
-CREATE INDEX idx_cost_tracking_session ON cost_tracking (session_id, created_at);
-CREATE INDEX idx_cost_tracking_interaction ON cost_tracking (agent_interaction_id);
-CREATE INDEX idx_cost_tracking_created ON cost_tracking (created_at);
-
-CREATE TABLE user_preferences (
-    id         INTEGER PRIMARY KEY,
-    user_id    TEXT NOT NULL CHECK (length(user_id) > 0),
-    key        TEXT NOT NULL CHECK (length(key) > 0),
-    value      TEXT {_json('value')},
-    confidence REAL NOT NULL DEFAULT 1.0 CHECK (confidence >= 0 AND confidence <= 1),
-    source     TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (user_id, key)
-);
-
-CREATE TABLE learned_patterns (
-    id               INTEGER PRIMARY KEY,
-    pattern_type     TEXT NOT NULL CHECK (length(pattern_type) > 0),
-    pattern_key      TEXT NOT NULL CHECK (length(pattern_key) > 0),
-    data             TEXT {_json('data')},
-    occurrence_count INTEGER NOT NULL DEFAULT 1 CHECK (occurrence_count >= 0),
-    confidence       REAL NOT NULL DEFAULT 0.5 CHECK (confidence >= 0 AND confidence <= 1),
-    first_seen_at    TEXT NOT NULL,
-    last_seen_at     TEXT NOT NULL,
-    UNIQUE (pattern_type, pattern_key)
-);
-CREATE INDEX idx_learned_patterns_top ON learned_patterns (pattern_type, occurrence_count DESC);
-
-CREATE TABLE session_handoffs (
-    id              INTEGER PRIMARY KEY,
-    from_session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
-    to_session_id   TEXT REFERENCES sessions (session_id) ON DELETE SET NULL,
-    summary         TEXT,
-    context         TEXT {_json('context')},
-    created_at      TEXT NOT NULL,
-    resumed_at      TEXT
-);
-CREATE INDEX idx_session_handoffs_from ON session_handoffs (from_session_id, created_at);
-CREATE INDEX idx_session_handoffs_to ON session_handoffs (to_session_id, created_at);
-
-CREATE TABLE memory_metrics (
-    id          INTEGER PRIMARY KEY,
-    metric_name TEXT NOT NULL CHECK (length(metric_name) > 0),
-    value       REAL NOT NULL,
-    unit        TEXT,
-    session_id  TEXT REFERENCES sessions (session_id) ON DELETE SET NULL,
-    tags        TEXT {_json('tags')},
-    created_at  TEXT NOT NULL
-);
-CREATE INDEX idx_memory_metrics_name ON memory_metrics (metric_name, created_at);
-CREATE INDEX idx_memory_metrics_session ON memory_metrics (session_id);
-"""
-
-# sqlite-utils' update trigger re-indexes on any UPDATE; memlab updates is_summarized and
-# metadata far more often than content, so re-index only when content changes.
-_MESSAGES_AU = """
-DROP TRIGGER messages_au;
-CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
-  INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
-  INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
-END;
-"""
 
 
 def statements(script: str) -> Iterator[str]:
@@ -223,15 +59,9 @@ def run_script(db: Database, script: str) -> None:
         db.execute(statement)
 
 
-@migrations(name="001_initial_schema")
-def initial_schema(db: Database) -> None:
-    run_script(db, SCHEMA_V1)
-    db["messages"].enable_fts(["content"], tokenize="porter unicode61", create_triggers=True)
-    run_script(db, _MESSAGES_AU)
-    # Fewer, larger merges: measured 1.3x faster single-row inserts with the FTS trigger.
-    db.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 16)")
-    for view in VIEWS:
-        run_script(db, read_sql(view))
+def frozen(name: str) -> str:
+    """The SQL of the shipped step ``name``, as frozen in ``memlab/schema/<name>.sql``."""
+    return resources.files("memlab").joinpath("schema", f"{name}.sql").read_text(encoding="utf-8")
 
 
 def known_names() -> list[str]:
@@ -239,82 +69,46 @@ def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
+@migrations(name="001_initial_schema")
+def initial_schema(db: Database) -> None:
+    """memlab's tables, the FTS5 index on messages with its triggers, and the two views."""
+    run_script(db, frozen("001_initial_schema"))
+
+
 @migrations(name="002_search_index")
 def search_index(db: Database) -> None:
-    """The search index's tables beside FTS5 (see memlab.search_index); 005 builds it."""
-    from .search import index
-
-    run_script(db, index.SCHEMA)
+    """The search index's tables beside FTS5 (see memlab.search.index)."""
+    run_script(db, frozen("002_search_index"))
 
 
 @migrations(name="003_analytics_rollups")
 def analytics_rollups(db: Database) -> None:
     """Hourly cost and per-metric totals kept by triggers, and metric values in index order
     (see memlab.analytics.rollups), filled from the rows already stored."""
-    from .analytics import rollups
-
-    run_script(db, rollups.SCHEMA)
-    run_script(db, rollups.BACKFILL)
-
-
-# What importers (memlab.imports) remember between runs: how far each source file was read,
-# and the source's own ids already stored (message uuids, tool-call ids), so a re-run adds only
-# what is new even when a file was rewritten or its read position lost.
-IMPORT_STATE = """
-CREATE TABLE import_files (
-    importer    TEXT NOT NULL,
-    path        TEXT NOT NULL,
-    size        INTEGER NOT NULL,
-    byte_offset INTEGER NOT NULL,
-    line_count  INTEGER NOT NULL,
-    imported_at TEXT NOT NULL,
-    PRIMARY KEY (importer, path)
-) WITHOUT ROWID;
-
-CREATE TABLE import_keys (
-    importer TEXT NOT NULL,
-    key      TEXT NOT NULL,
-    value    TEXT,
-    PRIMARY KEY (importer, key)
-) WITHOUT ROWID;
-"""
+    run_script(db, frozen("003_analytics_rollups"))
 
 
 @migrations(name="004_import_state")
 def import_state(db: Database) -> None:
-    run_script(db, IMPORT_STATE)
+    """What importers (memlab.imports) remember between runs: how far each source file was
+    read, and the source's own ids already stored, so a re-run adds only what is new."""
+    run_script(db, frozen("004_import_state"))
 
 
 @migrations(name="005_search_blocks")
 def search_blocks(db: Database) -> None:
-    """The record of messages deleted or rewritten since the search index's last refresh (see
-    memlab.search_index). Until 006 this step also made per-block score bounds and built the
-    index; 006 drops those bounds (the postings answer what they did, faster) and builds."""
-    from .search import index
-
-    run_script(db, index.REMOVALS_SCHEMA)
+    """The record of messages deleted or rewritten since the search index's last refresh. Until
+    006 this step also made per-block score bounds and built the index; 006 drops those bounds."""
+    run_script(db, frozen("005_search_blocks"))
 
 
 @migrations(name="006_search_postings")
 def search_postings(db: Database) -> None:
-    """Each term's messages and frequencies beside FTS5, each message's length and conversation,
-    and indexes to list a user's or project's conversations (see memlab.search_postings), so
-    searches of several words, prefixes and scoped searches are ranked exactly without FTS5's
-    full ranking."""
-    from .search import index
-    from .search import postings
-
-    db.execute("DROP TABLE IF EXISTS search_blocks")
-    run_script(db, index.LEAST_SCHEMA)
-    run_script(db, postings.SCHEMA)
-    # Until 007 this step also built the index; 007 drops and rebuilds it (derived data).
-
-
-def frozen_sql(name: str) -> str:
-    """The SQL of a shipped step, as it shipped (``memlab/schema/<name>.sql``): never edited."""
-    from importlib import resources
-
-    return resources.files("memlab").joinpath("schema", f"{name}.sql").read_text(encoding="utf-8")
+    """Each term's messages and frequencies beside FTS5, each message's length, conversation and
+    role, and indexes to list a user's or project's conversations (see memlab.search.postings).
+    Until now this step also built the index from the stored messages; that derived data is
+    (re)built by a later step."""
+    run_script(db, frozen("006_search_postings"))
 
 
 @migrations(name="007_search_change_log")
@@ -324,6 +118,6 @@ def search_change_log(db: Database) -> None:
     messages (see memlab.search.index)."""
     from .search import index
 
-    run_script(db, frozen_sql("007_search_change_log"))
+    run_script(db, frozen("007_search_change_log"))
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade

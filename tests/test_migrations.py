@@ -1,6 +1,10 @@
-"""Upgrades: a database built at an earlier step keeps its data when the rest are applied."""
+"""Migrations: each shipped step is frozen in memlab/schema/, and a database built at an earlier
+step keeps its data when the rest are applied."""
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +12,29 @@ import memlab
 from memlab import migrations as schema
 
 NAMES = schema.known_names()
+FROZEN = Path(schema.__file__).parent / "schema"
+
+# Each shipped step's SQL, frozen: a database migrated by an earlier release ran exactly this, so
+# an edit would leave it behind (schema drift). Change the schema with a new step, never here.
+SHIPPED = {
+    "001_initial_schema": "20a6836c0e6163637d61da14463d9fe75946045cf179a88710eab32c4d1b7103",
+    "002_search_index": "3eb407a2140b5627cf3ff1a9dda7dcfdc667898b63e5a1f4d3bb6ec678eebad0",
+    "003_analytics_rollups": "a673e3f3a59c5e383f2d2ee904cad0016187b4e9047cbeceb784e3bd9f5e2580",
+    "004_import_state": "ad957f876fe0022676f579c4667599263cd9be89aa3724e422bc9eb57a957add",
+    "005_search_blocks": "3a5ebe172c0c30ede725cbcf3827ec4ee3cb88f94d523d0955ea9822fc0c99bb",
+    "006_search_postings": "b1ee29e66df3a18ea76aee2db96b0818829ae723fde3b1eb5627417492c99ba7",
+    "007_search_change_log": "fa0331d95a487652173c3104b994e847aa6ad9d5ee7a924f4d522442a609418d",
+}
+
+
+def test_every_step_has_its_frozen_file_and_every_file_a_step():
+    assert sorted(p.stem for p in FROZEN.glob("*.sql")) == sorted(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_steps_are_unchanged(name):
+    digest = hashlib.sha256((FROZEN / f"{name}.sql").read_bytes()).hexdigest()
+    assert SHIPPED.get(name) == digest, f"{name}.sql changed: add a new step instead"
 
 
 def _fill_v1(db):
@@ -53,3 +80,14 @@ def test_upgrade_from_earlier_step_keeps_data(db_path, stop_before):
         hits = db.query("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'memory'")
         assert len(hits) == 1
         assert db.integrity_check() == []
+
+
+def test_the_views_in_sql_are_the_views_a_database_has(db_path):
+    """sql/v_*.sql are for reading (step 001 froze their text): they say what a database has."""
+    from memlab.sqlfiles import read_sql
+
+    with memlab.open(db_path) as db:
+        for view in schema.VIEWS:
+            stored = db.query_one("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (view,))
+            text = read_sql(view)
+            assert stored["sql"] == text[text.index("CREATE VIEW"):].strip().removesuffix(";")

@@ -1,4 +1,5 @@
-"""A plain (non-editable) install carries the SQL files and runs outside the source tree."""
+"""A plain (non-editable) install carries the SQL files (queries and frozen migrations) and runs
+outside the source tree."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def test_wheel_ships_sql_and_works_outside_the_checkout(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {Path(n).name for n in names if n.startswith("memlab/sql/")}
     assert {p.name for p in (ROOT / "sql").glob("*.sql")} <= shipped
+    frozen = {Path(n).name for n in names if n.startswith("memlab/schema/")}
+    assert {p.name for p in (ROOT / "memlab" / "schema").glob("*.sql")} <= frozen
     # every subpackage of memlab/ (the list in pyproject.toml is explicit), and the notebooks
     packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "memlab").glob("*/__init__.py")}
     assert packages <= {str(Path(n).parent) for n in names}

@@ -33,49 +33,6 @@ TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
 TAIL_LIMIT = 5_000  # matches a search scores from the unfolded change log before FTS5 ranks instead
 
-SCHEMA = """
-CREATE TABLE search_terms (
-    term TEXT PRIMARY KEY,
-    docs INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE search_top (
-    term       TEXT NOT NULL,
-    impact     REAL NOT NULL,
-    message_id INTEGER NOT NULL,
-    PRIMARY KEY (term, impact, message_id)
-) WITHOUT ROWID;
-CREATE TABLE search_days (
-    day      TEXT PRIMARY KEY,
-    first_id INTEGER NOT NULL,
-    last_id  INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE search_state (
-    key   TEXT PRIMARY KEY,
-    value
-) WITHOUT ROWID;
-"""
-
-REMOVALS_SCHEMA = """
--- Indexed messages deleted or rewritten since the last refresh, with the text the index counted,
--- so the next refresh takes their words out of the counts (and folds a rewritten one in again).
-CREATE TABLE search_removed (
-    message_id INTEGER NOT NULL,
-    content    TEXT NOT NULL
-);
-
-CREATE TRIGGER search_removed_ad AFTER DELETE ON messages
-WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark')
-BEGIN
-    INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
-END;
-
-CREATE TRIGGER search_removed_au AFTER UPDATE OF content ON messages
-WHEN old.id <= (SELECT value FROM search_state WHERE key = 'watermark') AND new.content IS NOT old.content
-BEGIN
-    INSERT INTO search_removed (message_id, content) VALUES (old.id, old.content);
-END;
-"""
-
 
 def first_varint(blob: bytes) -> int:
     """The first varint of a blob (a message's length in its FTS5 size record)."""
@@ -254,13 +211,6 @@ def changes(conn: sqlite3.Connection) -> int:
     remembered of older messages (phrase counts) is stale after one."""
     row = conn.execute("SELECT value FROM search_state WHERE key = 'changes'").fetchone()
     return int(row[0]) if row else 0
-
-
-# The least weight in a term's top list once it holds top_k messages (a message not in the list
-# weighs at most that), kept so neither a refresh nor a search has to read the list for it.
-LEAST_SCHEMA = """
-ALTER TABLE search_terms ADD COLUMN least REAL;
-"""
 
 
 def _take_out_removed(conn: sqlite3.Connection, stemmer: Stemmer) -> int:
