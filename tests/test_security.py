@@ -52,6 +52,12 @@ ALLOWED = {
     ("archive.py", "where.format(s=schema)"): "constant SESSION_ROWS template, schema as above",
     ("archive.py", "where.format(s='live')"): "constant SESSION_ROWS template",
     ("archive.py", "SESSION_ROWS[table].format(s='main')"): "constant SESSION_ROWS template",
+    ("archive.py", "', '.join(map(_quoted, columns))"):
+        "column names from the archive's own schema (checked equal to the live one's), each quoted by _quoted",
+    ("archive.py", "', '.join(values)"):
+        "archive._values: those quoted column names and the constant _NEW_ID_OF; table names stay parameters",
+    ("archive.py", "_NEW_ID_OF.format(param=param, column=_quoted(column))"):
+        "constant template; param is t<counter>, column quoted by _quoted",
     ("search.py", "_RANKED_WITHIN.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
         "constant conditions from search._CONDITIONS, picked by fixed filter names; values stay parameters",
     ("search.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
