@@ -10,6 +10,11 @@ A session moves with everything that belongs to it (conversations, messages, int
 routing decisions, costs, handoffs, metrics). Sessions linked to each other (a handoff, an
 interaction naming another session's conversation, a cost naming another session's
 interaction) move together or not at all, into the period of the latest of them.
+
+Rows keep their integer ids where the archive has them free. SQLite hands the ids of deleted
+newest rows out again, so a later batch into a month's file can bring ids the file already
+holds: those rows get new ids there, and the integer references to them move along (as do
+messages that would land below what the archive's search index has already read).
 """
 
 from __future__ import annotations
@@ -41,6 +46,21 @@ SESSION_ROWS: dict[str, str] = {
     "session_handoffs": f"from_session_id IN {_IDS}",
     "memory_metrics": f"session_id IN {_IDS}",
 }
+
+# Columns holding another table's integer id (every such foreign key of the tables above):
+# when a row gets a new id in the archive, these follow it.
+ID_REFERENCES: dict[tuple[str, str], str] = {("cost_tracking", "agent_interaction_id"): "agent_interactions"}
+
+# Old id -> new id of the rows whose id the archive already uses, per table, for one copy.
+_NEW_IDS = """
+CREATE TEMP TABLE IF NOT EXISTS memlab_archive_ids (
+    tbl    TEXT NOT NULL,
+    old_id INTEGER NOT NULL,
+    new_id INTEGER NOT NULL,
+    PRIMARY KEY (tbl, old_id)
+) WITHOUT ROWID
+"""
+_NEW_ID_OF = "(SELECT new_id FROM temp.memlab_archive_ids WHERE tbl = :{param} AND old_id = l.{column})"
 
 # When a session was last active: its heartbeat or its newest message, interaction or cost.
 _LAST_ACTIVITY = """
@@ -172,18 +192,37 @@ def archive_sessions(
             report.rows = _counts(db.conn, "main", ids)
             reports.append(report)
             continue
-        with memlab.open(archive_path(db, period), clock=db.clock) as archive:
-            _same_columns(db, archive)
-            archive.execute("ATTACH DATABASE ? AS live", (str(db.path),))
-            try:
-                with db.transaction():  # no live writer can touch these sessions meanwhile
-                    report.rows = _counts(db.conn, "main", ids)
-                    _copy(archive.conn, ids, report.rows, report.file)
-                    _delete(db.conn, ids, report.rows)
-            finally:
-                archive.execute("DETACH DATABASE live")
+        path = archive_path(db, period)
+        step = "opening it"
+        try:
+            with memlab.open(path, clock=db.clock) as archive:
+                step = "checking its tables"
+                _same_columns(db, archive)
+                step = "attaching the live file to it"
+                archive.execute("ATTACH DATABASE ? AS live", (str(db.path),))
+                try:
+                    step = "locking the live file"
+                    with db.transaction():  # no live writer can touch these sessions meanwhile
+                        report.rows = _counts(db.conn, "main", ids)
+                        step = f"copying {len(sessions)} session(s) into it"
+                        _copy(archive.conn, ids, report.rows, report.file)
+                        step = "deleting the sessions it received from the live file"
+                        _delete(db.conn, ids, report.rows)
+                finally:
+                    archive.execute("DETACH DATABASE live")
+        except (sqlite3.Error, DatabaseFileError) as e:
+            raise _failed(path, step, e) from e
         reports.append(report)
     return reports
+
+
+def _failed(path: Path, step: str, error: Exception) -> MemlabError:
+    """A raw SQLite error (or a file's error) met at ``step`` of archiving into ``path``, as a
+    memlab error naming both and where the rows are; a file-level one stays a DatabaseFileError."""
+    kind = DatabaseFileError if isinstance(error, DatabaseFileError) else MemlabError
+    where = ("the sessions are in both files: run again to finish" if step.startswith("deleting")
+             else "nothing was moved")
+    return kind(f"archive {str(path)!r}: {step} failed ({error}); {where}")
 
 
 def _same_columns(db: Any, archive: Any) -> None:
@@ -198,11 +237,17 @@ def _copy(conn: sqlite3.Connection, ids: str, expected: dict[str, int], name: st
     """Copy the rows into the archive (the connection's main) and check the counts; commit."""
     conn.execute("BEGIN")  # deferred: only the archive is written; the live file is only read
     try:
+        _refuse_other_sessions(conn, ids, name)
         for table in reversed(SESSION_ROWS):  # a failed earlier run's copy goes first
             conn.execute(f"DELETE FROM main.{table} WHERE {SESSION_ROWS[table].format(s='main')}", {"ids": ids})
+        _number_taken_ids(conn, ids)
         for table, where in SESSION_ROWS.items():
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM live.{table} WHERE {where.format(s='live')}",
-                         {"ids": ids})
+            columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
+            values, params = _values(table, columns)
+            conn.execute(f"INSERT INTO main.{table} ({', '.join(map(_quoted, columns))})"
+                         f" SELECT {', '.join(values)} FROM live.{table} AS l WHERE {where.format(s='live')}",
+                         {"ids": ids, **params})
+        conn.execute("DROP TABLE temp.memlab_archive_ids")
         copied = _counts(conn, "main", ids)
         if copied != expected:
             raise MemlabError(f"archive {name!r} received {copied} rows, expected {expected}: nothing was moved")
@@ -211,6 +256,59 @@ def _copy(conn: sqlite3.Connection, ids: str, expected: dict[str, int], name: st
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _refuse_other_sessions(conn: sqlite3.Connection, ids: str, name: str) -> None:
+    """Stop if the archive holds another session under one of these ids (made, archived, and
+    made again): the copy's first step would delete it. A failed earlier run's copy is the same
+    session, so it was created at the same instant."""
+    clash = conn.execute(
+        "SELECT a.session_id, a.created_at FROM main.sessions a JOIN live.sessions l USING (session_id)"
+        f" WHERE a.session_id IN {_IDS} AND a.created_at IS NOT l.created_at ORDER BY a.session_id LIMIT 1",
+        {"ids": ids},
+    ).fetchone()
+    if clash:
+        raise MemlabError(f"archive {name!r} already holds another session {clash[0]!r} (created {clash[1]}):"
+                          " nothing was moved")
+
+
+def _number_taken_ids(conn: sqlite3.Connection, ids: str) -> None:
+    """Give each row whose id the archive already uses a new id past every id in either file
+    (in the live order), recorded in temp.memlab_archive_ids. (The archive's search index logs
+    copied messages whatever their ids: see memlab.search.index.)"""
+    conn.execute(_NEW_IDS)
+    conn.execute("DELETE FROM temp.memlab_archive_ids")
+    for table, where in SESSION_ROWS.items():
+        if table == "sessions":  # its key is the session id itself
+            continue
+        conn.execute(
+            "INSERT INTO temp.memlab_archive_ids (tbl, old_id, new_id)"
+            f" SELECT :table, l.id, max(coalesce((SELECT max(id) FROM main.{table}), 0),"
+            f"                          coalesce((SELECT max(id) FROM live.{table}), 0))"
+            "                       + row_number() OVER (ORDER BY l.id)"
+            f" FROM live.{table} AS l WHERE {where.format(s='live')}"
+            f"  AND l.id IN (SELECT id FROM main.{table})",
+            {"ids": ids, "table": table},
+        )
+
+
+def _values(table: str, columns: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The SELECT list copying ``table``'s live rows (``l``): ids and integer references mapped."""
+    values, params = [], {}
+    for column in columns:
+        target = table if column == "id" and table != "sessions" else ID_REFERENCES.get((table, column))
+        if target is None:
+            values.append(f"l.{_quoted(column)}")
+        else:
+            param = f"t{len(params)}"
+            params[param] = target
+            values.append(f"coalesce({_NEW_ID_OF.format(param=param, column=_quoted(column))}, l.{_quoted(column)})")
+    return values, params
+
+
+def _quoted(name: str) -> str:
+    """A column name (read from the schema) as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _delete(conn: sqlite3.Connection, ids: str, expected: dict[str, int]) -> None:

@@ -9,6 +9,7 @@ import multiprocessing.connection
 import os
 import random
 import signal
+import sqlite3
 import stat
 
 import pytest
@@ -18,6 +19,7 @@ import memlab
 from memlab import archive
 from memlab.archive import SESSION_ROWS, across, archive_files, archive_sessions, attach_archives
 from memlab.cli import cli
+from memlab.search import Planner, Search
 
 CUTOFF = "2026-01-01T00:00:00Z"
 
@@ -265,3 +267,174 @@ def test_maintain_with_conflicting_options_is_one_line(db_path):
     result = _cli("maintain", "--db", str(db_path), "--archive-days", "30", "--archive-before", CUTOFF)
     assert result.exit_code == 1 and result.output.startswith("Error: ")
     assert len(result.output.strip().splitlines()) == 1
+
+
+# -- later batches into a month's existing file (ids SQLite hands out again) --------------------
+
+DEC = "2025-12-{day:02d}T10:00:00Z"
+
+
+def _batch(db, batch, day):
+    for sid in batch:
+        _session(db, sid, DEC.format(day=day), words=f"batch{day} zebra")
+    for i, sid in enumerate(batch):  # a ring of handoffs inside the batch
+        db.handoffs.create(sid, to_session_id=batch[(i + 1) % len(batch)], summary=f"handoff {sid}")
+
+
+def _reused_ids_after_archiving(db, batch, day):
+    """Sessions of ``batch`` in December, created last so their rows hold the newest ids, then
+    archived: SQLite hands those ids out again to the rows made next."""
+    _batch(db, batch, day)
+    archive_sessions(db, CUTOFF)
+    return {t: {r["id"] for r in db.query(f"SELECT coalesce(max(id), 0) + 1 AS id FROM {t}")}
+            for t in SESSION_ROWS if t != "sessions"}
+
+
+def _archived(path):
+    """Each archived session's rows as they read back: contents without the integer ids, and
+    the cost rows' interactions found through their integer reference."""
+    with memlab.open(path) as a:
+        return {
+            "messages": sorted((r["session_id"], r["content"], r["metadata"]) for r in a.query(
+                "SELECT c.session_id, m.content, m.metadata FROM messages m"
+                " JOIN conversations c USING (conversation_id)")),
+            "costs": sorted((r["session_id"], r["request_id"], r["task"], r["owner"]) for r in a.query(
+                "SELECT k.session_id, k.request_id, i.task, i.session_id AS owner FROM cost_tracking k"
+                " JOIN agent_interactions i ON i.id = k.agent_interaction_id")),
+            "interactions": sorted((r["session_id"], r["task"]) for r in a.query(
+                "SELECT session_id, task FROM agent_interactions")),
+            "routes": sorted(r["request"] for r in a.query("SELECT request FROM routing_decisions")),
+            "metrics": sorted(r["session_id"] for r in a.query("SELECT session_id FROM memory_metrics")),
+            "handoffs": sorted(r["summary"] for r in a.query("SELECT summary FROM session_handoffs")),
+        }
+
+
+def _expected(batches):
+    sids = sorted(s for batch in batches.values() for s in batch)
+    return {
+        "messages": sorted((s, f"batch{d} zebra {s} message {i}", json.dumps({"i": i}, separators=(",", ":")))
+                           for d, batch in batches.items() for s in batch for i in range(3)),
+        "costs": sorted((s, f"req-{s}", f"task {s}", s) for s in sids),
+        "interactions": sorted((s, f"task {s}") for s in sids),
+        "routes": sorted(f"route {s}" for s in sids),
+        "metrics": sids,
+        "handoffs": [f"handoff {s}" for s in sids],
+    }
+
+
+def _search_is_fts5s(path, query):
+    """memlab's search in the archive file, by its default plan and by its own index (FTS5's
+    ranking left out), ranks as FTS5's bm25 does; return the hits' ids."""
+    with memlab.open(path) as a:
+        fts5 = [(r[0], round(r[1], 9)) for r in a.conn.execute(
+            "SELECT rowid, -bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
+            " ORDER BY rank, rowid DESC LIMIT 50", (query,))]
+        for search in (a.search, Search(a, Planner(fts5_limit=0)).run):
+            assert [(h.message_id, round(h.score, 9)) for h in search(query, limit=50)] == fts5
+    return [i for i, _ in fts5]
+
+
+def test_a_second_batch_with_reused_ids_joins_the_months_archive(db):
+    next_ids = _reused_ids_after_archiving(db, ["P1", "P2"], 5)
+    _batch(db, ["Q1", "Q2"], 20)
+    with memlab.open(archive_files(db)["2025-12"]) as a:  # the ids really are taken there
+        for table, (first,) in next_ids.items():
+            assert a.query_one(f"SELECT id FROM {table} WHERE id = ?", (first,)) is not None, table
+    reports = archive_sessions(db, CUTOFF)
+    assert [(r.period, r.sessions) for r in reports] == [("2025-12", ["Q1", "Q2"])]
+    path = archive_files(db)["2025-12"]
+    assert _archived(path) == _expected({5: ["P1", "P2"], 20: ["Q1", "Q2"]})
+    assert db.count("messages") == 0
+    assert len(_search_is_fts5s(path, "zebra")) == 12
+    with memlab.open(path) as a:
+        assert a.integrity_check() == []
+        assert a.query("PRAGMA foreign_key_check") == []
+
+
+def test_three_batches_into_one_month(db):
+    _reused_ids_after_archiving(db, ["P1"], 3)
+    _reused_ids_after_archiving(db, ["Q1", "Q2"], 10)
+    _reused_ids_after_archiving(db, ["R1"], 28)
+    path = archive_files(db)["2025-12"]
+    assert list(archive_files(db)) == ["2025-12"]
+    assert _archived(path) == _expected({3: ["P1"], 10: ["Q1", "Q2"], 28: ["R1"]})
+    assert len(_search_is_fts5s(path, "zebra")) == 12
+    assert len(_search_is_fts5s(path, "batch10")) == 6
+
+
+def test_a_later_batch_below_the_archives_indexed_ids_is_searchable(db):
+    # Two December sessions written in turns (interleaved ids); the first is archived and the
+    # archive searched often enough that its search index folds those messages in.
+    db.sessions.create("P", created_at=DEC.format(day=1))
+    db.sessions.create("Q", created_at=DEC.format(day=1))
+    db.conversations.create("P", "c-P", created_at=DEC.format(day=1))
+    db.conversations.create("Q", "c-Q", created_at=DEC.format(day=1))
+    text = {"P": "pword zebra in a longer message {i}", "Q": "qword zebra {i}"}  # Q's weigh more
+    db.messages.add_many({"conversation_id": f"c-{sid}", "role": "user", "content": text[sid].format(i=i),
+                          "created_at": DEC.format(day=2)} for i in range(350) for sid in "PQ")
+    db.sessions.end("P")
+    archive_sessions(db, CUTOFF)
+    path = archive_files(db)["2025-12"]
+    assert len(_search_is_fts5s(path, "zebra")) == 50
+    db.sessions.end("Q")
+    archive_sessions(db, CUTOFF)  # Q's ids are free in the archive, and lower than P's newest
+    with memlab.open(path) as a:
+        q_ids = {r["id"] for r in a.query("SELECT id FROM messages WHERE conversation_id = 'c-Q'")}
+    assert set(_search_is_fts5s(path, "zebra")) <= q_ids
+    assert len(_search_is_fts5s(path, "qword")) == 50
+
+
+def test_a_failed_second_batch_is_replaced_by_the_rerun(db, monkeypatch):
+    _reused_ids_after_archiving(db, ["P1", "P2"], 5)
+    _batch(db, ["Q1", "Q2"], 20)
+
+    def fail(*args):
+        raise RuntimeError("crash between copy and delete")
+
+    monkeypatch.setattr(archive, "_delete", fail)
+    with pytest.raises(RuntimeError):
+        archive_sessions(db, CUTOFF)
+    path = archive_files(db)["2025-12"]
+    assert db.count("sessions") == 2 and _all_counts(path)["sessions"] == 4  # in both files
+    monkeypatch.undo()
+    archive_sessions(db, CUTOFF)
+    assert db.count("sessions") == 0
+    assert _all_counts(path) == {"sessions": 4, "conversations": 4, "messages": 12, "agent_interactions": 4,
+                                 "routing_decisions": 4, "cost_tracking": 4, "session_handoffs": 4,
+                                 "memory_metrics": 4}
+    assert _archived(path) == _expected({5: ["P1", "P2"], 20: ["Q1", "Q2"]})
+    assert len(_search_is_fts5s(path, "zebra")) == 12
+
+
+def test_every_integer_reference_is_remapped_with_its_row(db):
+    integer_fks = {(table, fk["from"]): fk["table"]
+                   for table in SESSION_ROWS for fk in db.query(f"PRAGMA foreign_key_list({table})")
+                   if fk["to"] == "id"}
+    assert integer_fks == archive.ID_REFERENCES
+
+
+def test_a_conversation_id_already_in_the_archive_is_a_memlab_error_and_moves_nothing(db):
+    _reused_ids_after_archiving(db, ["P1"], 5)
+    db.sessions.create("Q1", created_at=DEC.format(day=20))
+    db.conversations.create("Q1", "c-P1", created_at=DEC.format(day=20))  # the archived one's id, again
+    db.messages.add("c-P1", "user", "newer words", created_at=DEC.format(day=20))
+    db.sessions.end("Q1")
+    path = archive_files(db)["2025-12"]
+    before = _archived(path)
+    with pytest.raises(memlab.MemlabError, match=r"memlab-archive-2025-12\.db.*copying 1 session.*"
+                                                 r"conversations\.conversation_id.*nothing was moved") as error:
+        archive_sessions(db, CUTOFF)
+    assert not isinstance(error.value, sqlite3.Error)
+    assert db.count("messages") == 1 and db.count("sessions") == 1  # Q1 stays live
+    assert _archived(path) == before  # P1 stays archived
+
+
+def test_a_session_id_made_again_does_not_replace_the_archived_session(db):
+    _reused_ids_after_archiving(db, ["P1"], 5)
+    _session(db, "P1", DEC.format(day=20), words="second life")  # the same id, another session
+    path = archive_files(db)["2025-12"]
+    before = _archived(path)
+    with pytest.raises(memlab.MemlabError, match=r"already holds another session 'P1'.*nothing was moved"):
+        archive_sessions(db, CUTOFF)
+    assert db.count("messages") == 3
+    assert _archived(path) == before

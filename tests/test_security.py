@@ -45,6 +45,12 @@ ALLOWED = {
     ("archive.py", "where.format(s=schema)"): "constant SESSION_ROWS template, schema as above",
     ("archive.py", "where.format(s='live')"): "constant SESSION_ROWS template",
     ("archive.py", "SESSION_ROWS[table].format(s='main')"): "constant SESSION_ROWS template",
+    ("archive.py", "', '.join(map(_quoted, columns))"):
+        "column names from the archive's own schema (checked equal to the live one's), each quoted by _quoted",
+    ("archive.py", "', '.join(values)"):
+        "archive._values: those quoted column names and the constant _NEW_ID_OF; table names stay parameters",
+    ("archive.py", "_NEW_ID_OF.format(param=param, column=_quoted(column))"):
+        "constant template; param is t<counter>, column quoted by _quoted",
     ("search/engine.py", "(_SORTED_WITHIN if sorted_by_fts5 else _RANKED_WITHIN).format(conditions=conditions)"):
         "constant conditions from engine._CONDITIONS joined by ' AND ', picked by fixed filter names; values stay"
         " parameters",
