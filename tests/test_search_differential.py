@@ -35,7 +35,12 @@ PROJECTS = ["web", "api", None]
 ROLES = ["user", "assistant", "system", "tool"]
 
 
+SAME = ["the deploy", "slow query", "deploy the cache", "résumé"]  # repeated texts: ties in bm25
+
+
 def text(rng: random.Random) -> str:
+    if rng.random() < 0.15:
+        return rng.choice(SAME)
     n = rng.choice([1, 3, 8, 20, 60]) if rng.random() < 0.9 else rng.randint(200, 600)
     return " ".join(rng.choice(WORDS) if rng.random() < 0.7 else f"w{rng.randint(0, 300)}" for _ in range(n))
 

@@ -589,11 +589,11 @@ class Search:
         self._backlog = None
         conn = self.store.conn
         if scope.since is None and scope.until is None and (
-                parsed.phrases is None or self._small(scope, index.totals(conn)[0])):
+                parsed.phrases is None or self._small(index.totals(conn)[0])):
             return self._fts5(parsed, scope, limit, offset)  # one statement: its own snapshot
         with _snapshot(conn):
             self.total, self.avgdl = index.totals(conn)
-            if parsed.phrases is None or self._small(scope, self.total):
+            if parsed.phrases is None or self._small(self.total):
                 return self._fts5(parsed, scope, limit, offset)
             self._read_index_state()
             want = limit + offset
@@ -607,10 +607,10 @@ class Search:
             scored.sort(key=lambda pair: (-pair[0], -pair[1]))
             return self._hits(scored[offset:want], parsed.expression)
 
-    def _small(self, scope: Filters, total: int) -> bool:
-        """Whether FTS5's own ranking is cheap whatever the query: every word of it is in at most
-        ``fts5_limit`` messages when there are no more (a session or conversation is read whole)."""
-        return total <= self.planner.fts5_limit and scope.session is None and scope.conversation is None
+    def _small(self, total: int) -> bool:
+        """Whether FTS5's own ranking is cheap whatever the query and scope: every word of it is in
+        at most ``fts5_limit`` messages when there are no more."""
+        return total <= self.planner.fts5_limit
 
     # -- what the index holds --------------------------------------------------------------
 
@@ -646,22 +646,28 @@ class Search:
     # -- FTS5's own ranking ---------------------------------------------------------------
 
     def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
-        """FTS5's own ranking: its sorted plan, snippets for the rows returned only; the exact
-        tie order when ties cross the page's edge."""
+        """FTS5's own ranking: its sorted plan, snippets for the rows returned only. Ties in it
+        come in no set order: a tie across the page's edge is read whole (a few more rows), or,
+        past a few dozen, ranked by the exact query."""
         low, high = self._rowid_range(scope)
         want = limit + offset
         params = {**scope.params(), **_SNIPPET_MARKS, "expression": parsed.expression, "low": low, "high": high,
                   "limit": want + 1, "offset": offset}
         conn = self.store.conn
         try:
-            rows = conn.execute(_ranked_sql(scope, sorted_by_fts5=True), params).fetchall()
-            if len(rows) > want and rows[want][1] == rows[want - 1][1]:
-                ranked = conn.execute(_ranked_sql(scope), {**params, "limit": limit}).fetchall()
-                self.plan = Plan("fts5", True, len(ranked))
-                return self._hits([(score, mid) for mid, score in ranked], parsed.expression)
+            while True:
+                rows = conn.execute(_ranked_sql(scope, sorted_by_fts5=True), params).fetchall()
+                if (len(rows) <= want or len(rows) < params["limit"] or rows[want][1] != rows[want - 1][1]
+                        or rows[-1][1] != rows[want - 1][1]):
+                    break  # no tie across the page's edge, or the tied rows all fetched
+                if params["limit"] > 4 * (want + 1):  # many ties: the exact order, then snippets
+                    ranked = conn.execute(_ranked_sql(scope), {**params, "limit": limit}).fetchall()
+                    self.plan = Plan("fts5", True, len(ranked))
+                    return self._hits([(score, mid) for mid, score in ranked], parsed.expression)
+                params["limit"] *= 4
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
-        rows = sorted(rows[:want], key=lambda r: (-r[1], -r[0]))[offset:]
+        rows = sorted(rows, key=lambda r: (-r[1], -r[0]))[offset:want]  # (the whole tie group re-sorted)
         self.plan = Plan("fts5", True, len(rows))
         return [Hit(mid, conversation, session, role, created, snippet, score)
                 for mid, score, snippet, conversation, session, role, created in rows]
