@@ -1,0 +1,181 @@
+"""DuckDB with memlab's lake tables as views: over several memlab files (DuckDB's sqlite
+scanner, read-only) or over a folder written by ``memlab export parquet``.
+
+DuckDB, its sqlite scanner and pyarrow are the ``duckdb`` extra. The scanner comes from the
+``duckdb-extension-sqlite-scanner`` package, loaded from its file: DuckDB never downloads an
+extension here (autoinstall is off), so this works without network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..errors import DatabaseFileError, MissingExtraError, ValidationError
+from .tables import TABLES
+
+EXTRA = "pip install 'memlab[duckdb]'"
+ISO = "%Y-%m-%dT%H:%M:%S.%fZ"  # memlab's timestamp text, as memlab.clock writes it
+
+# Time grains as SQLite's substr(created_at, 1, grain) makes them (see analytics.timebuckets):
+# DuckDB cuts the timestamp first (cheap, per row) and spells the grain once per group.
+MACROS = f"""
+CREATE TEMP MACRO memlab_trunc(t, g) AS CASE g
+    WHEN 0 THEN CAST(NULL AS TIMESTAMPTZ)
+    WHEN 7 THEN date_trunc('month', t)
+    WHEN 10 THEN date_trunc('day', t)
+    WHEN 13 THEN date_trunc('hour', t)
+    WHEN 16 THEN date_trunc('minute', t)
+    WHEN 19 THEN date_trunc('second', t)
+    ELSE t END;
+CREATE TEMP MACRO memlab_grain(t, g) AS left(coalesce(strftime(t, '{ISO}'), ''), g);
+"""
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def require_duckdb():
+    """The duckdb module, or MissingExtraError saying which extra brings it."""
+    try:
+        import duckdb
+    except ImportError:
+        raise MissingExtraError(f"this needs DuckDB, which memlab's duckdb extra installs: {EXTRA}") from None
+    return duckdb
+
+
+def require_pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise MissingExtraError(f"this needs pyarrow, which memlab's duckdb extra installs: {EXTRA}") from None
+    return pyarrow
+
+
+def connect():
+    """A new in-memory DuckDB connection set up for memlab: UTC, no downloads, the grain macros."""
+    duckdb = require_duckdb()
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": True})
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(MACROS)
+    con.execute("CREATE TEMP TABLE memlab_sources (idx INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
+    return con
+
+
+def load_sqlite_scanner(con) -> None:
+    """Load DuckDB's sqlite scanner from the duckdb-extension-sqlite-scanner package (no network)."""
+    duckdb = require_duckdb()
+    try:
+        import duckdb_extension_sqlite_scanner as package
+    except ImportError:
+        raise MissingExtraError(f"reading memlab files with DuckDB needs its sqlite scanner: {EXTRA}") from None
+    found = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "sqlite_scanner.duckdb_extension"
+    if not found.is_file():
+        raise MissingExtraError(
+            f"the installed sqlite scanner is not built for DuckDB {duckdb.__version__}: "
+            f"pip install 'duckdb-extension-sqlite-scanner=={duckdb.__version__}'")
+    con.load_extension(str(found))
+
+
+def source_name(path: Path) -> str:
+    """The name a memlab file's rows carry in source_db: its file name without the suffix."""
+    name = path.stem
+    if not _NAME.fullmatch(name):
+        raise ValidationError(f"a memlab file's name must be letters, digits, '.', '_' or '-' "
+                              f"(it names the file's rows in source_db); got {path.name!r}")
+    return name
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (ATTACH takes no parameters): quotes doubled, as SQL spells them."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def attach(con, path: str | os.PathLike[str], idx: int) -> tuple[str, str]:
+    """Attach one memlab file read-only as ``src<idx>``; its (schema alias, source name)."""
+    path = Path(path)
+    name = source_name(path)
+    if not path.is_file():
+        raise DatabaseFileError(f"no memlab database file {path.name!r}")
+    alias = f"src{int(idx)}"
+    load_sqlite_scanner(con)
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS {alias} (TYPE sqlite, READ_ONLY)")
+        have = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = $db", {"db": alias}).fetchall()}
+    except require_duckdb().Error as e:
+        raise DatabaseFileError(f"{path.name!r} can't be read as a memlab database: {e}") from None
+    missing = sorted(set(TABLES) - have)
+    if missing:
+        raise DatabaseFileError(f"{path.name!r} is not a memlab database (no table {', '.join(missing)}); "
+                                "memlab.open() it once to bring its schema up to date")
+    con.execute("INSERT INTO memlab_sources VALUES ($idx, $name)", {"idx": int(idx), "name": name})
+    return alias, name
+
+
+def open_files(paths: Sequence[str | os.PathLike[str]]):
+    """A DuckDB connection whose lake views read these memlab files (UNION ALL, read-only)."""
+    paths = list(paths)
+    if not paths:
+        raise ValidationError("give at least one memlab database file")
+    con = connect()
+    try:
+        attached = [attach(con, p, i) for i, p in enumerate(paths)]
+        names = [name for _, name in attached]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValidationError(f"two memlab files are both named {twice[0]!r}: their rows would be "
+                                  "indistinguishable in source_db; rename one")
+        for table in TABLES.values():
+            union = "\nUNION ALL\n".join(table.select(alias, i) for i, (alias, _) in enumerate(attached))
+            con.execute(f"CREATE TEMP VIEW {table.name} AS {union}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def parquet_files(folder: Path, table: str) -> list[str]:
+    """The Parquet files of one table in an export folder (``<table>/month=YYYY-MM/*.parquet``)."""
+    return sorted(str(p) for p in (folder / table).glob("month=*/*.parquet"))
+
+
+def open_parquet(folder: str | os.PathLike[str]):
+    """A DuckDB connection whose lake views read a folder written by ``memlab export parquet``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatabaseFileError(f"no Parquet export folder {folder.name!r}")
+    if not any(parquet_files(folder, t) for t in TABLES):
+        raise DatabaseFileError(f"{folder.name!r} holds no memlab Parquet export (run memlab export parquet)")
+    con = connect()
+    try:
+        for table in TABLES.values():
+            files = parquet_files(folder, table.name)
+            if not files:
+                con.execute(f"CREATE TEMP VIEW {table.name} AS {table.empty()}")
+                continue
+            columns = ", ".join(table.columns)
+            con.read_parquet(files, union_by_name=True).project(columns).create_view(table.name, replace=True)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters ``sql`` names ($name), each from ``params`` (DuckDB refuses extra ones)."""
+    return {name: params.get(name) for name in dict.fromkeys(_PARAM.findall(sql))}
+
+
+def frame(con, sql: str, params: dict[str, Any] | None = None):
+    """A parameterised query as a pandas DataFrame."""
+    return con.execute(sql, used_params(sql, params or {})).df()
+
+
+def table_names() -> Iterable[str]:
+    return TABLES.keys()
