@@ -127,7 +127,7 @@ def _write_months(con, table: Table, select: str, name: str, out: Path, since: s
     writers: dict[str, Any] = {}
     written = 0
     reader = con.execute(MONTHS.format(time=table.time, select=select),
-                         {"since": since, "months": months}).fetch_record_batch(BATCH_ROWS)
+                         {"since": since, "months": months}).to_arrow_reader(BATCH_ROWS)
     try:
         for batch in reader:
             month_of = batch.column(0)
