@@ -20,7 +20,7 @@ from typing import Callable
 import memlab
 
 from ..progress import bar as progress_bar
-from . import Figures, Row, interleave, latency
+from . import Figures, Row, latency
 from .analytics import MODELS, METRICS, NAIVE_COST_BY_DAY, naive_window_percentiles
 from .upkeep import samples_ms
 from .write import _raw_connect
@@ -69,6 +69,16 @@ SELECT metric_name, value, unit, session_id, created_at FROM part.memory_metrics
 """
 
 
+def _without_indexes(conn: sqlite3.Connection):
+    """Drop the indexes of cost_tracking and memory_metrics for a bulk insert; the SQL to make
+    them again (one sort each afterwards instead of millions of random B-tree inserts)."""
+    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                         " AND tbl_name IN ('cost_tracking', 'memory_metrics')").fetchall()
+    for name, _ in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
+
+
 def fleet_file(path: Path, rows: int, file: int) -> Path:
     """A memlab file with exactly ``rows`` cost and ``rows`` metric rows (built once, then reused)."""
     import json
@@ -83,8 +93,11 @@ def fleet_file(path: Path, rows: int, file: int) -> Path:
               "models": json.dumps(MODELS), "model_count": len(MODELS), "metrics": json.dumps(METRICS),
               "metric_count": len(METRICS)}
     with conn:
+        remake = _without_indexes(conn)
         for sql in (SESSIONS, COSTS, MEASUREMENTS):
             conn.execute(sql, {k: v for k, v in params.items() if f":{k}" in sql})
+        for sql in remake:
+            conn.execute(sql)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     partial.rename(path)
@@ -104,16 +117,31 @@ def merged_file(path: Path, parts: list[Path], base: Path | None = None) -> Path
         memlab.open(partial).close()
     conn = _raw_connect(partial)
     have = conn.execute("SELECT COUNT(DISTINCT substr(session_id, 1, instr(session_id, '-'))) FROM sessions").fetchone()[0]
+    with conn:
+        remake = _without_indexes(conn)
     for part in parts[have:]:
         conn.execute("ATTACH ? AS part", (str(part),))
         with conn:
             for statement in MERGE.strip().split(";\n"):
                 conn.execute(statement)
         conn.execute("DETACH part")
+    with conn:
+        for sql in remake:
+            conn.execute(sql)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     partial.rename(path)
     return path
+
+
+def round_robin(calls: list[Callable[[], object]], rounds: int) -> list[list[float]]:
+    """Durations of each call, called in turn (the order rotating each round) so noise falls on all alike."""
+    out: list[list[float]] = [[] for _ in calls]
+    for r in range(rounds):
+        for k in range(len(calls)):
+            i = (k + r) % len(calls)
+            out[i].append(_timed(calls[i]))
+    return out
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -147,16 +175,18 @@ def compare(parts: list[Path], merged: Path, lake: Path, rounds: int, *, progres
              lambda a: a.cost_over_time(by="user", tz="Europe/Berlin"),
              lambda: raw.execute(NAIVE_COST_BY_USER_DAY).fetchall(), "raw: cost JOIN sessions GROUP BY day, user"),
         ]
+        engines = (("SQLite, one file", db.analytics), ("DuckDB over the files", over_files),
+                   ("DuckDB over Parquet", over_parquet))
         for question, ask, naive, notes in questions:
             want = ask(db.analytics)
-            for engine, analytics in (("SQLite, one file", db.analytics), ("DuckDB over the files", over_files),
-                                      ("DuckDB over Parquet", over_parquet)):
-                got = ask(analytics)  # warm, and the answer checked against SQLite's
-                same = _same(got, want)
-                mine, theirs = interleave(lambda: ask(analytics), naive, rounds)
-                rows.append(Row("lake", f"{question}: {engine}", latency(mine), latency(theirs),
-                                notes=f"{notes}; {files} file(s), {size[1]}; same answer as SQLite: {same}",
-                                extra={**samples_ms(mine, theirs), "files": files, "rows": size[0], "same": same}))
+            same = [_same(ask(analytics), want) for _, analytics in engines]  # warm, and checked against SQLite
+            calls = [naive] + [lambda a=analytics: ask(a) for _, analytics in engines]
+            times = round_robin(calls, rounds)
+            for (engine, _), mine, agrees in zip(engines, times[1:], same):
+                rows.append(Row("lake", f"{question}: {engine}", latency(mine), latency(times[0]),
+                                notes=f"{notes}; {files} file(s), {size[1]}; same answer as SQLite: {agrees}",
+                                extra={**samples_ms(mine, times[0]), "files": files, "rows": size[0],
+                                       "same": agrees}))
     finally:
         over_files.close()
         over_parquet.close()
