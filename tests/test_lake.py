@@ -321,3 +321,32 @@ def test_cli_refuses_db_and_parquet_together(fleet):
     result = CliRunner().invoke(cli, ["report", "--db", str(fleet["paths"][0]), "--parquet",
                                       str(fleet["root"] / "lake")])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+# -- docs and the benchmark ------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "parquet.md"
+
+
+def test_the_documented_schema_is_the_declared_one():
+    text = DOCS.read_text(encoding="utf-8")
+    kinds = {"VARCHAR": "string (UTF-8)", "BIGINT": "int64", "DOUBLE": "double", "BOOLEAN": "boolean",
+             "TIMESTAMPTZ": "timestamp[us, UTC]"}
+    for name, table in TABLES.items():
+        section = text.split(f"### {name}\n", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+        assert f"month of `{table.time}`" in section, name
+        listed = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| `")]
+        assert [(c.strip().strip("`"), k.strip()) for c, k in listed] == [
+            (c, kinds[k]) for c, k in table.columns.items()], name
+
+
+def test_the_benchmark_runs_at_a_tiny_scale_and_every_engine_agrees(tmp_path):
+    from memlab.bench import runner
+
+    report = runner.run(None, only=["lake"], messages=200, db_dir=tmp_path, progress=False)
+    assert not report.errors
+    rows = report.rows
+    assert rows[0].operation.startswith("export parquet") and rows[0].memlab.per_s > 0
+    engines = [r for r in rows[1:]]
+    assert len(engines) == 9 and all(r.extra["same"] for r in engines)
+    assert all(r.memlab.p50_ms > 0 and r.raw.p50_ms > 0 for r in engines)

@@ -68,6 +68,7 @@ class DuckDBEngine:
         import pandas as pd
 
         from ..lake.duck import frame
+        from .frames import percentile_column
         from .percentiles import linear
 
         totals = frame(self.con, read_sql("duckdb/metric_summary"), {"metrics": names_json})
@@ -91,8 +92,6 @@ class DuckDBEngine:
 
             record = {"metric_name": name, "count": n, "mean": total / n, "min": at(0)[0], "max": at(n - 1)[0]}
             for p in qs:
-                from .frames import percentile_column
-
                 record[percentile_column(p)] = linear(at, n, p)
             record["unit"] = None if pd.isna(unit) else unit
             records.append(record)

@@ -116,6 +116,12 @@ def _file(out: Path, table: Table, month: str, name: str) -> Path:
     return out / table.name / f"month={month}" / f"{name}.parquet"
 
 
+def _partial(target: Path) -> Path:
+    """Where a file is written before it is moved into place: hidden (a leading dot), so Spark,
+    DuckDB and pyarrow skip it if an export is stopped half-way."""
+    return target.with_name(f".{target.name}.partial")
+
+
 def _write_months(con, table: Table, select: str, name: str, out: Path, since: str | None,
                   months: list[str], bar) -> int:
     """Stream the rows of ``months`` into one Parquet file per month (written aside, then moved in)."""
@@ -137,8 +143,7 @@ def _write_months(con, table: Table, select: str, name: str, out: Path, since: s
                 if month not in writers:
                     target = _file(out, table, month, name)
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    writers[month] = pq.ParquetWriter(target.with_suffix(".parquet.partial"), schema,
-                                                      compression="zstd")
+                    writers[month] = pq.ParquetWriter(_partial(target), schema, compression="zstd")
                 writers[month].write_table(part)
                 written += part.num_rows
                 bar.update(part.num_rows)
@@ -147,7 +152,7 @@ def _write_months(con, table: Table, select: str, name: str, out: Path, since: s
             writer.close()
     for month in months:
         target = _file(out, table, month, name)
-        partial = target.with_suffix(".parquet.partial")
+        partial = _partial(target)
         if partial.exists():
             os.replace(partial, target)
     return written

@@ -11,5 +11,6 @@ WITH per_session AS (
       AND ($project_id IS NULL OR project_id = $project_id)
     GROUP BY t, source_db, session_id, user_id
 )
-SELECT memlab_grain(t, $grain) AS grain, session_id, user_id, messages
-FROM per_session;
+SELECT memlab_grain(t, $grain) AS grain, session_id, user_id, CAST(SUM(messages) AS BIGINT) AS messages
+FROM per_session
+GROUP BY grain, source_db, session_id, user_id;

@@ -1,7 +1,7 @@
 -- cost_by_grain.sql for DuckDB over the lake (many memlab files or their Parquet export): the
--- same columns and meaning. Rows are grouped by their UTC time cut to the grain first and the
--- grain text made once per group (memlab_trunc/memlab_grain: see memlab/lake/duck.py); joins
--- match source_db too, since ids are unique only within one memlab file.
+-- same columns and meaning. Calls are summed per UTC time cut to the grain first, then per
+-- grain text (memlab_trunc/memlab_grain: see memlab/lake/duck.py); joins match source_db too,
+-- since ids are unique only within one memlab file.
 WITH calls AS (
     SELECT
         memlab_trunc(c.created_at, $grain) AS t,
@@ -22,16 +22,29 @@ WITH calls AS (
       AND ($project_id IS NULL OR s.project_id = $project_id)
       AND ($model IS NULL OR c.model = $model)
       AND ($agent IS NULL OR a.agent_name = $agent)
+), per_time AS (
+    SELECT
+        t,
+        key,
+        COUNT(*) AS requests,
+        SUM(input_tokens) AS input_tokens,
+        SUM(output_tokens) AS output_tokens,
+        SUM(cache_read_tokens) AS cache_read_tokens,
+        SUM(cache_write_tokens) AS cache_write_tokens,
+        SUM(cost_usd) AS cost_usd,
+        COUNT(*) - COUNT(cost_usd) AS unpriced_requests
+    FROM calls
+    GROUP BY t, key
 )
 SELECT
     memlab_grain(t, $grain) AS grain,
     key,
-    COUNT(*) AS requests,
+    CAST(SUM(requests) AS BIGINT) AS requests,
     CAST(SUM(input_tokens) AS BIGINT) AS input_tokens,
     CAST(SUM(output_tokens) AS BIGINT) AS output_tokens,
     CAST(SUM(cache_read_tokens) AS BIGINT) AS cache_read_tokens,
     CAST(SUM(cache_write_tokens) AS BIGINT) AS cache_write_tokens,
     SUM(cost_usd) AS cost_usd,
-    COUNT(*) - COUNT(cost_usd) AS unpriced_requests
-FROM calls
-GROUP BY t, key;
+    CAST(SUM(unpriced_requests) AS BIGINT) AS unpriced_requests
+FROM per_time
+GROUP BY grain, key;
