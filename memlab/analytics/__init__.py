@@ -17,6 +17,10 @@ and for zones whose offset is not a whole number of hours (Asia/Kolkata, America
 it reads cost_tracking. ``metric_percentiles`` without window, filters, period or tag reads
 ``metric_totals`` and walks ``idx_memory_metrics_value``; otherwise it reads the measurements.
 Both ways give the same answer (tests hold them to pandas over the raw rows).
+
+Many files: ``Analytics.over_files(paths)`` and ``Analytics.over_parquet(folder)`` ask the same
+questions through DuckDB (``sql/duckdb/``, no rollups: it reads the columns) and return the
+same frames as one SQLite file holding all the rows would (docs/parquet.md).
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ many_db_option = click.option(
     "--db",
     "db_paths",
     multiple=True,
-    type=click.Path(dir_okay=False),
-    envvar="MEMLAB_DB",
+    type=click.Path(dir_okay=False),  # $MEMLAB_DB is read whole by default_path (it may hold spaces)
     help="Database file (also $MEMLAB_DB; default memlab.db). Give it several times to read many "
          "files at once through DuckDB (pip install 'memlab[duckdb]').",
 )
@@ -28,6 +27,7 @@ parquet_option = click.option(
 
 
 def db_paths_or_default(db_paths: tuple[str, ...]) -> list[str]:
+    """The --db files given, else the one default file ($MEMLAB_DB, else memlab.db)."""
     from ..store import default_path
 
     return list(db_paths) or [default_path()]
