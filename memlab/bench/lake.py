@@ -134,13 +134,15 @@ def merged_file(path: Path, parts: list[Path], base: Path | None = None) -> Path
     return path
 
 
-def round_robin(calls: list[Callable[[], object]], rounds: int) -> list[list[float]]:
-    """Durations of each call, called in turn (the order rotating each round) so noise falls on all alike."""
+def round_robin(calls: list[Callable[[], object]], rounds: int, first: int = 0) -> list[list[float]]:
+    """Durations of each call, called in turn (the order rotating each round) so noise falls on
+    all alike; calls before index ``first`` are left out (timed apart, or not at all)."""
     out: list[list[float]] = [[] for _ in calls]
     for r in range(rounds):
         for k in range(len(calls)):
             i = (k + r) % len(calls)
-            out[i].append(_timed(calls[i]))
+            if i >= first:
+                out[i].append(_timed(calls[i]))
     return out
 
 
@@ -150,8 +152,13 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - began
 
 
-def compare(parts: list[Path], merged: Path, lake: Path, rounds: int, *, progress: bool | None = None) -> list[Row]:
-    """The rows for one fleet: export, then each question by each engine beside raw sqlite3."""
+QUESTIONS = ("cost", "percentiles", "user")
+
+
+def compare(parts: list[Path], merged: Path, lake: Path, rounds: int, *, raw_rounds: int | None = None,
+            questions: tuple[str, ...] = QUESTIONS, progress: bool | None = None) -> list[Row]:
+    """The rows for one fleet: export, then each question by each engine beside raw sqlite3
+    (``raw_rounds`` of raw's calls, default ``rounds``: the naive queries are the slow ones)."""
     from ..analytics import Analytics
     from ..lake.export import export_parquet
 
@@ -166,22 +173,28 @@ def compare(parts: list[Path], merged: Path, lake: Path, rounds: int, *, progres
     raw = _raw_connect(merged)
     over_files, over_parquet = Analytics.over_files(parts), Analytics.over_parquet(lake)
     try:
-        questions = [
-            ("cost per model per day", lambda a: a.cost_by_model(period="day"),
+        asked = [
+            ("cost", "cost per model per day", lambda a: a.cost_by_model(period="day"),
              lambda: raw.execute(NAIVE_COST_BY_DAY).fetchall(), "raw: GROUP BY day, model"),
-            ("exact metric percentiles (p50/90/95/99, count, mean, min, max)", lambda a: a.metric_percentiles(),
+            ("percentiles", "exact metric percentiles (p50/90/95/99, count, mean, min, max)", lambda a: a.metric_percentiles(),
              lambda: naive_window_percentiles(raw), "raw: ROW_NUMBER() OVER (PARTITION BY metric)"),
-            ("cost per user per day in Europe/Berlin (no rollup answers it)",
+            ("user", "cost per user per day in Europe/Berlin (no rollup answers it)",
              lambda a: a.cost_over_time(by="user", tz="Europe/Berlin"),
              lambda: raw.execute(NAIVE_COST_BY_USER_DAY).fetchall(), "raw: cost JOIN sessions GROUP BY day, user"),
         ]
         engines = (("SQLite, one file", db.analytics), ("DuckDB over the files", over_files),
                    ("DuckDB over Parquet", over_parquet))
-        for question, ask, naive, notes in questions:
+        for key, question, ask, naive, notes in asked:
+            if key not in questions:
+                continue
             want = ask(db.analytics)
             same = [_same(ask(analytics), want) for _, analytics in engines]  # warm, and checked against SQLite
             calls = [naive] + [lambda a=analytics: ask(a) for _, analytics in engines]
-            times = round_robin(calls, rounds)
+            if raw_rounds is None or raw_rounds == rounds:
+                times = round_robin(calls, rounds)
+            else:
+                times = round_robin(calls, rounds, first=1)
+                times[0] = round_robin([naive], raw_rounds)[0]
             for (engine, _), mine, agrees in zip(engines, times[1:], same):
                 rows.append(Row("lake", f"{question}: {engine}", latency(mine), latency(times[0]),
                                 notes=f"{notes}; {files} file(s), {size[1]}; same answer as SQLite: {agrees}",
@@ -254,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="cost rows (and metric rows) per file")
     parser.add_argument("--files", default="1,3,10", help="fleet sizes to measure, in files")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--raw-rounds", type=int, help="calls of each naive raw query (default: --rounds)")
+    parser.add_argument("--questions", default=",".join(QUESTIONS), help=f"of {', '.join(QUESTIONS)}")
     parser.add_argument("--db-dir", default="bench-out/lake")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
@@ -261,7 +276,8 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[Row] = []
     for files in (int(n) for n in args.files.split(",")):
         parts, merged = fleet(folder, args.rows, files)
-        rows += compare(parts, merged, folder / f"lake-{files}x{args.rows}", args.rounds)
+        rows += compare(parts, merged, folder / f"lake-{files}x{args.rows}", args.rounds, raw_rounds=args.raw_rounds,
+                        questions=tuple(q.strip() for q in args.questions.split(",")))
         print(format_table(rows), flush=True)
         if args.json:
             Report(rows, machine_info(), f"{args.files} x {args.rows} rows", args.rows, 0, ["lake"], 0.0).write_json(
