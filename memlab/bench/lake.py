@@ -70,13 +70,19 @@ SELECT metric_name, value, unit, session_id, created_at FROM part.memory_metrics
 
 
 def _without_indexes(conn: sqlite3.Connection):
-    """Drop the indexes of cost_tracking and memory_metrics for a bulk insert; the SQL to make
-    them again (one sort each afterwards instead of millions of random B-tree inserts)."""
-    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                         " AND tbl_name IN ('cost_tracking', 'memory_metrics')").fetchall()
-    for name, _ in found:
-        conn.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in found]
+    """Drop the indexes and rollup triggers of cost_tracking and memory_metrics for a bulk
+    insert; the SQL to make them again. Afterwards each index is one sort instead of millions of
+    random B-tree inserts, and the rollups are summed once (memlab.analytics.rollups.BACKFILL,
+    what the migration does) instead of upserted per row: the same rows either way."""
+    from ..analytics.rollups import BACKFILL
+
+    found = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+                         " AND sql IS NOT NULL AND tbl_name IN ('cost_tracking', 'memory_metrics')"
+                         " AND (type = 'index' OR name LIKE 'cost_hourly_%' OR name LIKE 'metric_totals_%')").fetchall()
+    for kind, name, _ in found:
+        conn.execute(f'DROP {kind.upper()} "{name}"')
+    return ["DELETE FROM cost_hourly", "DELETE FROM metric_totals",
+            *[s.strip() for s in BACKFILL.strip().split(";") if s.strip()], *[sql for _, _, sql in found]]
 
 
 def fleet_file(path: Path, rows: int, file: int) -> Path:
