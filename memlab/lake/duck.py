@@ -8,13 +8,14 @@ extension here (autoinstall is off), so this works without network.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import DatabaseFileError, MissingExtraError, ValidationError
-from .tables import TABLES
+from .tables import TABLES, Table
 
 EXTRA = "pip install 'memlab[duckdb]'"
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"  # memlab's timestamp text, as memlab.clock writes it
@@ -63,7 +64,6 @@ def connect():
                                               "autoload_known_extensions": True})
     con.execute("SET TimeZone = 'UTC'")
     con.execute(MACROS)
-    con.execute("CREATE TEMP TABLE memlab_sources (idx INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
     return con
 
 
@@ -91,49 +91,44 @@ def source_name(path: Path) -> str:
     return name
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal (ATTACH takes no parameters): quotes doubled, as SQL spells them."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def attach(con, path: str | os.PathLike[str], idx: int) -> tuple[str, str]:
-    """Attach one memlab file read-only as ``src<idx>``; its (schema alias, source name)."""
-    path = Path(path)
+def check_file(con, path: Path) -> str:
+    """The source name of a memlab file, after checking it is one (DatabaseFileError if not)."""
     name = source_name(path)
     if not path.is_file():
         raise DatabaseFileError(f"no memlab database file {path.name!r}")
-    alias = f"src{int(idx)}"
     load_sqlite_scanner(con)
     try:
-        con.execute(f"ATTACH {_literal(str(path))} AS {alias} (TYPE sqlite, READ_ONLY)")
         have = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = $db", {"db": alias}).fetchall()}
+            "SELECT name FROM sqlite_scan($path, 'sqlite_master') WHERE type = 'table'", {"path": str(path)}).fetchall()}
     except require_duckdb().Error as e:
         raise DatabaseFileError(f"{path.name!r} can't be read as a memlab database: {e}") from None
     missing = sorted(set(TABLES) - have)
     if missing:
         raise DatabaseFileError(f"{path.name!r} is not a memlab database (no table {', '.join(missing)}); "
                                 "memlab.open() it once to bring its schema up to date")
-    con.execute("INSERT INTO memlab_sources VALUES ($idx, $name)", {"idx": int(idx), "name": name})
-    return alias, name
+    return name
+
+
+def lake_relation(con, table: Table, path: Path, name: str):
+    """One lake table of one memlab file, as a DuckDB relation (the path and name are parameters)."""
+    return con.sql(table.select(), params={"path": str(path), "source_db": name})
 
 
 def open_files(paths: Sequence[str | os.PathLike[str]]):
     """A DuckDB connection whose lake views read these memlab files (UNION ALL, read-only)."""
-    paths = list(paths)
+    paths = [Path(p) for p in paths]
     if not paths:
         raise ValidationError("give at least one memlab database file")
     con = connect()
     try:
-        attached = [attach(con, p, i) for i, p in enumerate(paths)]
-        names = [name for _, name in attached]
+        names = [check_file(con, p) for p in paths]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValidationError(f"two memlab files are both named {twice[0]!r}: their rows would be "
                                   "indistinguishable in source_db; rename one")
         for table in TABLES.values():
-            union = "\nUNION ALL\n".join(table.select(alias, i) for i, (alias, _) in enumerate(attached))
-            con.execute(f"CREATE TEMP VIEW {table.name} AS {union}")
+            relations = [lake_relation(con, table, p, n) for p, n in zip(paths, names)]
+            functools.reduce(lambda a, b: a.union(b), relations).create_view(table.name, replace=True)
     except BaseException:
         con.close()
         raise

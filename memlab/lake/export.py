@@ -25,15 +25,17 @@ STATE = "_memlab_export.json"
 STATE_VERSION = 1
 BATCH_ROWS = 100_000
 
+# Over the view ``exported`` (one lake table of one memlab file); {time} is the table's time
+# column from the constant TABLES.
 FINGERPRINTS = """
 SELECT strftime(t.{time}, '%Y-%m') AS month, COUNT(*) AS rows, CAST(SUM(hash(t)) AS VARCHAR) AS digest
-FROM ({select}) t
+FROM exported t
 WHERE $since IS NULL OR t.{time} >= CAST($since AS TIMESTAMPTZ)
 GROUP BY month
 """
 MONTHS = """
 SELECT strftime(t.{time}, '%Y-%m') AS month, t.*
-FROM ({select}) t
+FROM exported t
 WHERE ($since IS NULL OR t.{time} >= CAST($since AS TIMESTAMPTZ))
   AND list_contains($months, strftime(t.{time}, '%Y-%m'))
 """
@@ -72,34 +74,36 @@ def export_parquet(paths: Sequence[str | os.PathLike[str]], out_dir: str | os.Pa
     for path in paths:
         con = duck.connect()
         try:
-            alias, name = duck.attach(con, path, 0)
-            summary += _export_source(con, alias, name, out, lo, state, progress)
+            name = duck.check_file(con, path)
+            summary += _export_source(con, path, name, out, lo, state, progress)
         finally:
             con.close()
     return summary
 
 
-def _export_source(con, alias: str, name: str, out: Path, since: str | None, state: dict,
+def _export_source(con, path: Path, name: str, out: Path, since: str | None, state: dict,
                    progress: bool | None) -> list[dict]:
-    """Export one attached memlab file: fingerprint every table's months, then write the changed ones."""
+    """Export one memlab file: fingerprint every table's months, then write the changed ones."""
     known = state["sources"].setdefault(name, {})
     plans = []
     for table in TABLES.values():
-        select = table.select(alias, 0)
-        found = con.execute(FINGERPRINTS.format(time=table.time, select=select), {"since": since}).fetchall()
+        duck.lake_relation(con, table, path, name).create_view("exported", replace=True)
+        found = con.execute(FINGERPRINTS.format(time=table.time), {"since": since}).fetchall()
         now = {month: {"rows": rows, "digest": digest} for month, rows, digest in found}
         before = known.get(table.name, {})
         changed = sorted(m for m, f in now.items() if before.get(m) != f or not _file(out, table, m, name).exists())
         in_scope = {m: f for m, f in before.items() if since is None or m >= since[:7]}
         gone = sorted(set(in_scope) - set(now))
         kept = {m: f for m, f in before.items() if m not in in_scope}  # before --since: untouched
-        plans.append((table, select, {**kept, **now}, changed, gone))
-    total = sum(after[m]["rows"] for _, _, after, changed, _ in plans for m in changed)
+        plans.append((table, {**kept, **now}, changed, gone))
+    total = sum(after[m]["rows"] for _, after, changed, _ in plans for m in changed)
     bar = progress_bar(total=total, desc=f"export {name}", unit="row", progress=progress)
     summary = []
     try:
-        for table, select, after, changed, gone in plans:
-            rows = _write_months(con, table, select, name, out, since, changed, bar) if changed else 0
+        for table, after, changed, gone in plans:
+            if changed:
+                duck.lake_relation(con, table, path, name).create_view("exported", replace=True)
+            rows = _write_months(con, table, name, out, since, changed, bar) if changed else 0
             for month in gone:
                 _file(out, table, month, name).unlink(missing_ok=True)
             known[table.name] = after
@@ -122,8 +126,7 @@ def _partial(target: Path) -> Path:
     return target.with_name(f".{target.name}.partial")
 
 
-def _write_months(con, table: Table, select: str, name: str, out: Path, since: str | None,
-                  months: list[str], bar) -> int:
+def _write_months(con, table: Table, name: str, out: Path, since: str | None, months: list[str], bar) -> int:
     """Stream the rows of ``months`` into one Parquet file per month (written aside, then moved in)."""
     pa = duck.require_pyarrow()
     import pyarrow.compute as pc
@@ -132,7 +135,7 @@ def _write_months(con, table: Table, select: str, name: str, out: Path, since: s
     schema = arrow_schema(table)
     writers: dict[str, Any] = {}
     written = 0
-    reader = con.execute(MONTHS.format(time=table.time, select=select),
+    reader = con.execute(MONTHS.format(time=table.time),
                          {"since": since, "months": months}).to_arrow_reader(BATCH_ROWS)
     try:
         for batch in reader:

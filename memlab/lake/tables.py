@@ -1,7 +1,7 @@
 """The lake: memlab's tables as columns for DuckDB and Parquet, one schema for both.
 
-Each table is read from a memlab file by ``sql/duckdb/tables/<name>.sql`` (DuckDB over the
-attached SQLite file) and has exactly the columns and DuckDB types below, which is also the
+Each table is read from a memlab file by ``sql/duckdb/tables/<name>.sql`` (DuckDB's sqlite
+scanner over the file, its path a parameter) and has exactly the columns and DuckDB types below, which is also the
 Parquet schema of ``memlab export parquet`` (docs/parquet.md). ``source_db`` names the memlab
 file a row came from: ids are unique only within one file, so joins match it too.
 """
@@ -23,10 +23,10 @@ class Table:
     time: str
     columns: dict[str, str]
 
-    def select(self, src: str, idx: int) -> str:
-        """The SELECT that reads this table from the memlab file attached as ``src``
-        (a name memlab makes, never user text), whose name is row ``idx`` of memlab_sources."""
-        return read_sql(f"duckdb/tables/{self.name}").format(src=src, idx=int(idx))
+    def select(self) -> str:
+        """The SELECT that reads this table from the memlab file at parameter ``$path``,
+        naming it ``$source_db`` in every row."""
+        return read_sql(f"duckdb/tables/{self.name}")
 
     def empty(self) -> str:
         """A SELECT of no rows with this table's columns and types (a table no file has)."""

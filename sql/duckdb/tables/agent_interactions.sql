@@ -1,6 +1,6 @@
 -- memlab's agent_interactions as the lake has them (see docs/parquet.md).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     id,
     session_id,
     conversation_id,
@@ -14,4 +14,4 @@ SELECT
     output_tokens,
     error,
     metadata
-FROM {src}.agent_interactions
+FROM sqlite_scan($path, 'agent_interactions')

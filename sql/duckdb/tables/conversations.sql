@@ -1,6 +1,6 @@
 -- memlab's conversations as the lake has them (see docs/parquet.md).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     id,
     conversation_id,
     session_id,
@@ -8,4 +8,4 @@ SELECT
     CAST(created_at AS TIMESTAMPTZ) AS created_at,
     CAST(updated_at AS TIMESTAMPTZ) AS updated_at,
     metadata
-FROM {src}.conversations
+FROM sqlite_scan($path, 'conversations')

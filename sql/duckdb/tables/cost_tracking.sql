@@ -1,6 +1,6 @@
 -- memlab's cost_tracking as the lake has them (see docs/parquet.md).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     id,
     session_id,
     agent_interaction_id,
@@ -13,4 +13,4 @@ SELECT
     CAST(created_at AS TIMESTAMPTZ) AS created_at,
     request_id,
     metadata
-FROM {src}.cost_tracking
+FROM sqlite_scan($path, 'cost_tracking')

@@ -1,6 +1,6 @@
 -- memlab's routing_decisions as the lake has them (see docs/parquet.md).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     id,
     session_id,
     conversation_id,
@@ -11,4 +11,4 @@ SELECT
     reasoning,
     outcome,
     CAST(created_at AS TIMESTAMPTZ) AS created_at
-FROM {src}.routing_decisions
+FROM sqlite_scan($path, 'routing_decisions')

@@ -1,6 +1,6 @@
 -- memlab's session_handoffs as the lake has them (see docs/parquet.md).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     id,
     from_session_id,
     to_session_id,
@@ -8,4 +8,4 @@ SELECT
     context,
     CAST(created_at AS TIMESTAMPTZ) AS created_at,
     CAST(resumed_at AS TIMESTAMPTZ) AS resumed_at
-FROM {src}.session_handoffs
+FROM sqlite_scan($path, 'session_handoffs')

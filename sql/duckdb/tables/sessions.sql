@@ -1,7 +1,7 @@
--- memlab's sessions as the lake has them (see docs/parquet.md): read from one attached memlab
--- file {src}, its name in source_db, times as TIMESTAMPTZ (UTC).
+-- memlab's sessions as the lake has them (see docs/parquet.md): read from the memlab file at
+-- $path by DuckDB's sqlite scanner, the file's name in source_db, times as TIMESTAMPTZ (UTC).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     session_id,
     user_id,
     project_id,
@@ -9,4 +9,4 @@ SELECT
     CAST(created_at AS TIMESTAMPTZ) AS created_at,
     CAST(last_active_at AS TIMESTAMPTZ) AS last_active_at,
     metadata
-FROM {src}.sessions
+FROM sqlite_scan($path, 'sessions')

@@ -1,6 +1,6 @@
 -- memlab's user_preferences as the lake has them (see docs/parquet.md).
 SELECT
-    (SELECT name FROM memlab_sources WHERE idx = {idx}) AS source_db,
+    $source_db AS source_db,
     id,
     user_id,
     key,
@@ -9,4 +9,4 @@ SELECT
     source,
     CAST(created_at AS TIMESTAMPTZ) AS created_at,
     CAST(updated_at AS TIMESTAMPTZ) AS updated_at
-FROM {src}.user_preferences
+FROM sqlite_scan($path, 'user_preferences')
