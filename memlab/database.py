@@ -52,6 +52,23 @@ class Database(Store):
 
         return search_frame(self, query, **kwargs)
 
+    def update_search_index(self, *, progress: bool | None = False) -> int:
+        """Fold messages added, rewritten, moved or deleted since the last update into the search
+        index; return how many were added. Searches are exact either way (they score what is not
+        folded in yet from FTS5); folding keeps them fast. A write: bulk loads call it at the end."""
+        from .search import index
+
+        return index.refresh(self.conn, progress=progress)
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's and FTS5's checks, then the search index checked against FTS5."""
+        problems = super().integrity_check()
+        if not problems:
+            from .search import index
+
+            problems += index.verify(self.conn)
+        return problems
+
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their
         schema names (see ``memlab.archive``)."""

@@ -242,7 +242,7 @@ def known_names() -> list[str]:
 @migrations(name="002_search_index")
 def search_index(db: Database) -> None:
     """The search index's tables beside FTS5 (see memlab.search_index); 005 builds it."""
-    from . import search_index as index
+    from .search import index
 
     run_script(db, index.SCHEMA)
 
@@ -290,7 +290,7 @@ def search_blocks(db: Database) -> None:
     """The record of messages deleted or rewritten since the search index's last refresh (see
     memlab.search_index). Until 006 this step also made per-block score bounds and built the
     index; 006 drops those bounds (the postings answer what they did, faster) and builds."""
-    from . import search_index as index
+    from .search import index
 
     run_script(db, index.REMOVALS_SCHEMA)
 
@@ -300,12 +300,30 @@ def search_postings(db: Database) -> None:
     """Each term's messages and frequencies beside FTS5, each message's length and conversation,
     and indexes to list a user's or project's conversations (see memlab.search_postings), so
     searches of several words, prefixes and scoped searches are ranked exactly without FTS5's
-    full ranking; then the index is (re)built from the messages already stored."""
-    from . import search_index as index
-    from . import search_postings as postings
+    full ranking."""
+    from .search import index
+    from .search import postings
 
     db.execute("DROP TABLE IF EXISTS search_blocks")
     run_script(db, index.LEAST_SCHEMA)
     run_script(db, postings.SCHEMA)
+    # Until 007 this step also built the index; 007 drops and rebuilds it (derived data).
+
+
+def frozen_sql(name: str) -> str:
+    """The SQL of a shipped step, as it shipped (``memlab/schema/<name>.sql``): never edited."""
+    from importlib import resources
+
+    return resources.files("memlab").joinpath("schema", f"{name}.sql").read_text(encoding="utf-8")
+
+
+@migrations(name="007_search_change_log")
+def search_change_log(db: Database) -> None:
+    """The search side index dropped and made afresh (its earlier layouts drifted), kept current
+    from a change log that triggers write, whatever ids messages get; then built from the
+    messages (see memlab.search.index)."""
+    from .search import index
+
+    run_script(db, frozen_sql("007_search_change_log"))
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade

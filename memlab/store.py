@@ -142,6 +142,9 @@ class Store:
         if redact is not None:
             self.set_redactor(redact)
         self._savepoints = itertools.count()
+        # What the layers above remember per connection (search's stemmer, say): it lives as
+        # long as this store, never in a module global.
+        self.memo: dict[str, Any] = {}
         self.conn = self._connect()
         try:
             self.db = sqlite_utils.Database(self.conn, execute_plugins=False)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memlab
-from memlab import search_index
+from memlab.search import index as search_index
 from memlab.cli import cli
 from memlab.search import Hit, Planner, Search
 
@@ -228,14 +228,18 @@ def test_new_updated_and_deleted_messages_are_found_or_not(db, corpus):
     assert db.search("airship") == []
 
 
-def test_search_folds_new_messages_into_the_index(db, corpus):
-    before = search_index.watermark(db.conn)
-    for i in range(8):
-        db.messages.add("c1", "user", f"note {i} about optimize")
-    Search(db, Planner(tail_limit=5)).run("optimize")
-    assert search_index.watermark(db.conn) > before
-    counts = dict(db.conn.execute("SELECT term, docs FROM search_terms WHERE term = 'optim'"))
-    assert counts["optim"] == 3 + 8
+def test_a_search_finds_unfolded_messages_and_leaves_the_log_to_refresh(db, corpus):
+    search_index.refresh(db.conn)
+    added = [db.messages.add("c1", "user", f"note {i} about optimize") for i in range(8)]
+    planned = Search(db, Planner(fts5_limit=0))
+    mine = planned.run("optimize", limit=20)
+    assert set(added) <= set(ids(mine)) and planned.plan.path in ("lists", "postings")
+    assert search_index.backlog(db.conn) == (8, 0)  # the search wrote nothing
+    assert dict(db.conn.execute("SELECT term, docs FROM search_terms WHERE term = 'optim'")) == {"optim": 3}
+    assert search_index.refresh(db.conn) == 8
+    assert search_index.backlog(db.conn) == (0, 0)
+    assert dict(db.conn.execute("SELECT term, docs FROM search_terms WHERE term = 'optim'")) == {"optim": 3 + 8}
+    assert ids(Search(db, Planner(fts5_limit=0)).run("optimize", limit=20)) == ids(mine)
 
 
 def test_index_rebuild_matches_incremental_refresh(db, corpus):
@@ -279,7 +283,7 @@ def test_upgrading_a_filled_database_builds_the_index(db_path):
         old.conversations.create("s", "c")
         mid = old.messages.add("c", "user", "persistent memory survives upgrades")
     with memlab.open(db_path) as db:
-        assert search_index.watermark(db.conn) == mid
+        assert search_index.backlog(db.conn) == (0, 0)
         assert dict(db.conn.execute("SELECT term, docs FROM search_terms WHERE term = 'memori'")) == {"memori": 1}
         assert ids(db.search("memory upgrade")) == [mid]
 
@@ -376,7 +380,9 @@ def test_deleted_and_rewritten_messages_leave_the_counts_as_a_rebuild_would(db, 
     db.execute("UPDATE messages SET content = 'optimize the kubernetes probes' WHERE id = ?", (corpus[3],))
     db.execute("UPDATE messages SET content = 'rewritten twice, then deleted' WHERE id = ?", (corpus[4],))
     db.execute("DELETE FROM messages WHERE id = ?", (corpus[4],))
-    db.search("anything")  # a search folds the changes in first
+    assert db.search("anything") == []  # a search writes nothing: the log is folded by refresh
+    assert search_index.backlog(db.conn) == (1, 3)  # corpus[3] rewritten: in both logs
+    search_index.refresh(db.conn)
     folded = db.query("SELECT term, docs FROM search_terms WHERE docs > 0 ORDER BY term")
     assert db.query("SELECT count(*) AS n FROM search_removed") == [{"n": 0}]
     search_index.build(db.conn)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from memlab import search_index, search_postings
+from memlab.search import index as search_index, postings as search_postings
 from memlab.search import Hit, Planner, Search
 
 DAY = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.timezone.utc)
@@ -74,7 +74,7 @@ def test_postings_hold_what_fts5_holds(db, corpus):
 
 
 def test_lengths_and_conversations_are_fts5s_and_the_messages(db, corpus):
-    known = search_postings.messages(db.conn, -1, 0, 0)  # a generation never used: read afresh
+    known = search_postings.messages(db.conn, -1)  # a generation never used: read afresh
     rows = db.conn.execute(
         "SELECT m.id, d.sz, c.id FROM messages m JOIN messages_fts_docsize d ON d.id = m.id"
         " JOIN conversations c ON c.conversation_id = m.conversation_id").fetchall()
@@ -134,11 +134,11 @@ def test_a_word_past_255_occurrences_scores_as_fts5(db, corpus, lookup, monkeypa
     assert ranked(search.run("quux zet*", mode="advanced")) == fts5_rank(db, "quux zet*", "advanced")  # looked up
 
 
-def test_messages_past_the_watermark_are_ranked_too(db, corpus):
+def test_messages_not_folded_in_yet_are_ranked_too(db, corpus):
     fresh = db.messages.add("c2", "user", "optimize optimize the slow billing")  # not folded in yet
     search = Search(db, Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0, tail_limit=10**6))
     hits = search.run("optimize billing")
-    assert search.plan.path == "postings" and search_index.watermark(db.conn) < fresh
+    assert search.plan.path == "postings" and search_index.backlog(db.conn)[0] >= 1
     assert ranked(hits) == fts5_rank(db, "optimize billing") and fresh in [h.message_id for h in hits]
 
 
@@ -149,13 +149,15 @@ def test_deletes_rewrites_and_moves_leave_what_a_rebuild_would(db, corpus):
     db.execute("UPDATE messages SET role = 'tool' WHERE id = ?", (corpus[14],))  # "billing report ..." too
     search = Search(db, postings_planner())
     assert ranked(search.run("billing", role="tool")) == fts5_rank(db, "billing", role="tool") != []
-    moved = search.run("billing report", user_id="bo")  # the search folds the changes in first
+    moved = search.run("billing report", user_id="bo")  # from the change log: nothing folded in yet
     assert corpus[6] in [h.message_id for h in moved]
     assert ranked(moved) == fts5_rank(db, "billing report", user_id="bo")
-    refreshed = stored(db), search_postings.messages(db.conn, -1, -1, 0)
+    search_index.refresh(db.conn)
+    assert ranked(search.run("billing report", user_id="bo")) == ranked(moved)
+    refreshed = stored(db), search_postings.messages(db.conn, -1)
     assert refreshed[0] == fts5_counts(db)
     search_index.build(db.conn)
-    rebuilt = search_postings.messages(db.conn, -2, -2, 0)
+    rebuilt = search_postings.messages(db.conn, -2)
     assert refreshed[0] == stored(db)
     assert (refreshed[1].lengths == rebuilt.lengths).all() and (refreshed[1].conversations == rebuilt.conversations).all()
 
@@ -164,11 +166,14 @@ def test_what_a_connection_remembers_follows_new_messages_and_rebuilds(db, corpu
     # A message in a later part (ids past 65,536): newer messages then re-read only that part.
     db.execute("INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES"
                " (200000, 'c3', 'user', 'billing report for bo', '2026-01-20T09:00:00.000000Z')")
-    search = Search(db, Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0, tail_limit=0))
+    search_index.refresh(db.conn)
+    search = Search(db, Planner(fts5_limit=-1, match_limit=10**9, scope_limit=0))
     assert ranked(search.run("billing", user_id="bo")) == fts5_rank(db, "billing", user_id="bo")  # remembered
-    added = db.messages.add("c4", "user", "billing billing short")  # bo's; folded in by the next search
+    added = db.messages.add("c4", "user", "billing billing short")  # bo's
     assert added > 200000
+    search_index.refresh(db.conn)  # a new generation: what the connection remembered is read again
     hits = search.run("billing", user_id="bo")
+    assert search.plan.path == "postings"
     assert added in [h.message_id for h in hits] and ranked(hits) == fts5_rank(db, "billing", user_id="bo")
     moved = corpus[6]  # "billing report ...", in part 0, bo's
     assert moved in [h.message_id for h in hits]
@@ -214,6 +219,8 @@ def test_refreshes_add_runs_that_are_read_together_and_merged(db, corpus, monkey
     assert max(most) == 2 and most[-1] <= 2  # a second run was read beside the first, a third merged them
     assert stored(db) == fts5_counts(db)
     db.execute("DELETE FROM messages WHERE content = 'slow slow query'")  # in several runs
+    assert ranked(search.run("slow query")) == fts5_rank(db, "slow query")
+    search_index.refresh(db.conn)
     assert ranked(search.run("slow query")) == fts5_rank(db, "slow query") and stored(db) == fts5_counts(db)
 
 

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from memlab import search_index
+from memlab.search import index as search_index
 from memlab.search import Planner, Search
 
 COMMON = "the a is to of and in for it on with this that we".split()
@@ -164,8 +164,8 @@ def test_a_phrase_past_its_budget_is_ranked_by_fts5(corpus):
 
 @pytest.mark.parametrize("phrase", [("the", "cach"), ("cach", "timeout"), ("of", "the", "is"), ("the", "the")])  # terms, stemmed
 def test_a_phrase_bound_holds_for_every_message(corpus, phrase):
-    from memlab import search_postings
-    from memlab.search import Phrase, frequency
+    from memlab.search import postings as search_postings
+    from memlab.search.engine import Phrase, frequency
 
     db, _ = corpus
     search = Search(db, POSTINGS)

@@ -52,9 +52,10 @@ ALLOWED = {
     ("archive.py", "where.format(s=schema)"): "constant SESSION_ROWS template, schema as above",
     ("archive.py", "where.format(s='live')"): "constant SESSION_ROWS template",
     ("archive.py", "SESSION_ROWS[table].format(s='main')"): "constant SESSION_ROWS template",
-    ("search.py", "_RANKED_WITHIN.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
-        "constant conditions from search._CONDITIONS, picked by fixed filter names; values stay parameters",
-    ("search.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
+    ("search/engine.py", "(_SORTED_WITHIN if sorted_by_fts5 else _RANKED_WITHIN).format(conditions=conditions)"):
+        "constant conditions from engine._CONDITIONS joined by ' AND ', picked by fixed filter names; values stay"
+        " parameters",
+    ("search/engine.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
         "constant conditions from search._ENTITY_CONDITIONS, picked by fixed entity names; values stay parameters",
     ("lake/duck.py", "ISO"): "module constant (the timestamp format)",
     ("lake/duck.py", "table.name"): "table names from the constant lake.tables.TABLES",

@@ -14,8 +14,10 @@ def import_group() -> None:
     """Import agent histories; re-running adds only what is new."""
 
 
-def _print(report) -> None:
+def _print(report, db=None, quiet: bool = False) -> None:
     click.echo(report.summary())
+    if db is not None:  # what was imported is folded into the search index now, not by the first search
+        db.update_search_index(progress=False if quiet else None)
 
 
 @import_group.command(name="claude-code")
@@ -27,7 +29,7 @@ def claude_code(path: str | None, db_path: str, quiet: bool) -> None:
     from ..imports.claude_code import import_claude_code
 
     with open_db(db_path) as db:
-        _print(import_claude_code(db, path, progress=False if quiet else None))
+        _print(import_claude_code(db, path, progress=False if quiet else None), db, quiet)
 
 
 @import_group.command(name="jsonl")
@@ -39,7 +41,7 @@ def jsonl(path: str, db_path: str, quiet: bool) -> None:
     from ..imports.jsonl import import_jsonl
 
     with open_db(db_path) as db:
-        _print(import_jsonl(db, path, progress=False if quiet else None))
+        _print(import_jsonl(db, path, progress=False if quiet else None), db, quiet)
 
 
 @import_group.command(name="llm")
@@ -51,4 +53,4 @@ def llm_logs(path: str | None, db_path: str, quiet: bool) -> None:
     from ..imports.llm_logs import import_llm_logs
 
     with open_db(db_path) as db:
-        _print(import_llm_logs(db, path, progress=False if quiet else None))
+        _print(import_llm_logs(db, path, progress=False if quiet else None), db, quiet)

@@ -42,3 +42,25 @@ def search(query: str, db_path: str, advanced: bool, as_json: bool, **filters) -
         click.echo(f"#{h.message_id}  {h.created_at[:16].replace('T', ' ')}  {h.role:<9}  "
                    f"score {h.score:.3f}  session {h.session_id}  conversation {h.conversation_id}")
         click.echo("    " + " ".join(h.snippet.split()))
+
+
+@cli.command(name="index")
+@db_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index_command(db_path: str, quiet: bool) -> None:
+    """Fold new, rewritten and deleted messages into the search index.
+
+    Searches are exact without it (they score what is not folded in yet from FTS5); folding
+    keeps them fast. Imports and generate fold at their end; run this after other bulk writes.
+    """
+    with open_db(db_path) as db:
+        pending, removed = _backlog(db)
+        added = db.update_search_index(progress=False if quiet else None)
+        click.echo(f"search index: {added} message(s) folded in, {removed} stale entr{'y' if removed == 1 else 'ies'} taken out"
+                   if pending or removed else "search index: up to date")
+
+
+def _backlog(db) -> tuple[int, int]:
+    from ..search import index
+
+    return index.backlog(db.conn)

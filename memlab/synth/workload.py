@@ -367,4 +367,5 @@ def generate(
     finally:
         db.clock = saved_clock
         bar.close()
+    db.update_search_index(progress=progress)
     return {table: db.count(table) for table in TABLES}

@@ -17,37 +17,21 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
-import math
-import re
 import sqlite3
-import weakref
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
-from . import search_postings as postings
-from .progress import bar as progress_bar
+import numpy as np
 
-# bm25 as FTS5 computes it (fts5_aux.c): k1 = 1.2, b = 0.75, idf floored at 1e-6.
-K1 = 1.2
-B = 0.75
-MIN_IDF = 1e-6
+from . import bm25, postings
+from .terms import Stemmer
+from ..progress import bar as progress_bar
+
 
 TOP_K = 500  # messages kept per common term
 MIN_DOCS = 300  # a term in fewer messages has no list: its matches are few enough to score all
-MEMO_LIMIT = 1_000_000  # words remembered per connection before the memo starts afresh
-TAIL_LIMIT = 200  # messages past the watermark before search folds them into the index
-
-# FTS5's unicode61 token characters: letters, numbers and private-use characters.
-TOKEN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
-ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")  # the same for ASCII text
-# ASCII bytes that separate words, as spaces: translate + split is 5x faster than the regex.
-_ASCII_SPACES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
-
-
-def tokens(text: str) -> list[str]:
-    """The words of a text as FTS5's unicode61 splits them (before folding and stemming)."""
-    return (ASCII_TOKEN if text.isascii() else TOKEN).findall(text)
+TAIL_LIMIT = 5_000  # matches a search scores from the unfolded change log before FTS5 ranks instead
 
 SCHEMA = """
 CREATE TABLE search_terms (
@@ -126,112 +110,6 @@ def totals(conn: sqlite3.Connection) -> tuple[int, float]:
     return count, (tokens / count if count else 0.0)
 
 
-def idf(docs: int, total: int) -> float:
-    value = math.log((total - docs + 0.5) / (docs + 0.5)) if total else 0.0
-    return value if value > 0 else MIN_IDF
-
-
-def impact(tf: float, length: int, avgdl: float) -> float:
-    """bm25's per-term weight of a message, without the idf factor."""
-    norm = 1 - B + (B * length / avgdl if avgdl else 0)
-    return tf * (K1 + 1) / (tf + K1 * norm)
-
-
-class Stemmer:
-    """Words to FTS5 terms through a temporary FTS5 table with the index's tokenizer, memoised."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.terms: dict[str, tuple[str, ...]] = {}
-        self.single: dict[str, str] = {}  # words that are exactly one term (nearly all)
-        self.single_ascii: dict[bytes, str] = {}  # the same, for ASCII words as bytes
-        self.phrase_counts: dict[str, tuple[int, int, int, int]] = {}  # phrase -> (messages, up to id, FTS5 total, changes)
-        self._ready = False
-
-    def _setup(self) -> None:
-        conn = self.conn
-        conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_words USING fts5(word, tokenize='porter unicode61')"
-        )
-        conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_words_vocab USING fts5vocab(temp, memlab_words, instance)"
-        )
-        conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_query_check USING fts5(content, tokenize='porter unicode61')"
-        )
-        self._ready = True
-
-    def learn(self, words: Iterable[str]) -> None:
-        """Ask FTS5 for the terms of the words not seen before (one round trip for all)."""
-        new = [w for w in set(words) if w not in self.terms]
-        if not new:
-            return
-        if len(self.terms) + len(new) > MEMO_LIMIT:
-            self.terms.clear()
-            self.single.clear()
-            self.single_ascii.clear()
-        if not self._ready:
-            self._setup()
-        conn = self.conn
-        for start in range(0, len(new), 5_000):
-            chunk = new[start:start + 5_000]
-            got: dict[int, list[tuple[int, str]]] = {}
-            # A savepoint touching only the temp schema: no lock on the database file.
-            conn.execute("SAVEPOINT memlab_words")
-            try:
-                conn.executemany("INSERT INTO temp.memlab_words (rowid, word) VALUES (?, ?)", enumerate(chunk, 1))
-                for term, doc, offset in conn.execute("SELECT term, doc, offset FROM temp.memlab_words_vocab"):
-                    got.setdefault(doc, []).append((offset, term))
-                conn.execute("DELETE FROM temp.memlab_words")
-            finally:
-                conn.execute("RELEASE memlab_words")
-            for i, word in enumerate(chunk, 1):
-                terms = self.terms[word] = tuple(t for _, t in sorted(got.get(i, ())))
-                if len(terms) == 1:
-                    self.single[word] = terms[0]
-                    if word.isascii():
-                        self.single_ascii[word.encode()] = terms[0]
-
-    def learn_texts(self, texts: Iterable[str]) -> None:
-        """Learn every word of these texts not seen before."""
-        known = self.single_ascii
-        new: set[str] = set()
-        for text in texts:
-            if text.isascii():
-                new.update(w.decode() for w in text.encode().translate(_ASCII_SPACES).split() if w not in known)
-            else:
-                new.update(tokens(text))
-        self.learn(new)
-
-    def words(self, text: str) -> list[str]:
-        """The terms of a text, in order."""
-        if text.isascii():
-            raw = text.encode().translate(_ASCII_SPACES).split()
-            try:
-                return list(map(self.single_ascii.__getitem__, raw))
-            except KeyError:
-                pass
-        found = tokens(text)
-        try:
-            return list(map(self.single.__getitem__, found))
-        except KeyError:
-            pass
-        self.learn(found)
-        terms = self.terms
-        out: list[str] = []
-        for w in found:
-            out.extend(terms[w])
-        return out
-
-    def spans(self, text: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
-        """(start, end, terms) of each word of a text: for snippets."""
-        for m in (ASCII_TOKEN if text.isascii() else TOKEN).finditer(text):
-            word = m.group()
-            if word not in self.terms:
-                self.learn((word,))
-            yield m.start(), m.end(), self.terms[word]
-
-
 @dataclass
 class Settings:
     """How the index is built: kept in search_state so later refreshes build alike."""
@@ -251,11 +129,6 @@ def settings(conn: sqlite3.Connection) -> Settings:
 def settings_in(s: dict) -> Settings:
     """The settings recorded in a ``state`` read."""
     return Settings(int(s.get("top_k", TOP_K)), int(s.get("min_docs", MIN_DOCS)))
-
-
-def watermark(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT value FROM search_state WHERE key = 'watermark'").fetchone()
-    return int(row[0]) if row else 0
 
 
 @contextlib.contextmanager
@@ -280,22 +153,27 @@ def _writing(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _messages_after(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, str, str, bytes, int, str]]:
-    yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m"
-        " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
-        " WHERE m.id > ? ORDER BY m.id",
-        (after,),
-    )
+# What a fold reads of each message: its text, day, FTS5 size record, conversation and role.
+_EVERY_MESSAGE = """
+SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m
+JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id
+ORDER BY m.id
+"""
+
+_PENDING_MESSAGES = """
+SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m
+JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE m.id IN (SELECT message_id FROM search_pending)
+ORDER BY m.id
+"""
 
 
-def _messages_in(conn: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[int, str, str, bytes, int, str]]:
-    yield from conn.execute(
-        "SELECT m.id, m.content, m.created_at, d.sz, c.id, m.role FROM messages m"
-        " JOIN messages_fts_docsize d ON d.id = m.id JOIN conversations c ON c.conversation_id = m.conversation_id"
-        " WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id",
-        (json.dumps(ids),),
-    )
+def _every_message(conn: sqlite3.Connection) -> Iterator[tuple[int, str, str, bytes, int, str]]:
+    yield from conn.execute(_EVERY_MESSAGE)
+
+
+def _pending_messages(conn: sqlite3.Connection) -> Iterator[tuple[int, str, str, bytes, int, str]]:
+    yield from conn.execute(_PENDING_MESSAGES)
 
 
 def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int, str]],
@@ -307,6 +185,11 @@ def _learned(stemmer: "Stemmer", rows: Iterator[tuple[int, str, str, bytes, int,
             return
         stemmer.learn_texts(row[1] for row in batch)
         yield from batch
+
+
+def _bump(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("INSERT INTO search_state (key, value) VALUES (?, 1)"
+                 " ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
 
 
 def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int | None = None,
@@ -321,49 +204,54 @@ def build(conn: sqlite3.Connection, *, top_k: int | None = None, min_docs: int |
     with _writing(conn):
         then, changed = generation(conn), changes(conn)
         for statement in ("DELETE FROM search_terms", "DELETE FROM search_top", "DELETE FROM search_days",
-                          "DELETE FROM search_removed", "DELETE FROM search_state"):
+                          "DELETE FROM search_removed", "DELETE FROM search_pending", "DELETE FROM search_state"):
             conn.execute(statement)
         postings.clear(conn)
         conn.executemany(
             "INSERT INTO search_state (key, value) VALUES (?, ?)",
             # A rebuild counts as a change too: what readers remembered of any message is stale.
-            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("watermark", 0), ("generation", then + 1),
+            [("top_k", chosen.top_k), ("min_docs", chosen.min_docs), ("generation", then + 1),
              ("changes", changed + 1)],
         )
-        return _fold(conn, 0, chosen, progress=progress)
+        pending = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        return _fold(conn, _every_message(conn), pending, chosen, Stemmer(conn), incremental=False, progress=progress)
 
 
 def refresh(conn: sqlite3.Connection, *, progress: bool | None = False) -> int:
-    """Fold messages added, deleted or rewritten since the last build or refresh into the index;
-    return how many were added."""
+    """Fold the change log into the index: take out what deleted, rewritten or moved messages
+    held, add what the logged messages hold now; return how many messages were added.
+
+    A write, in the caller's transaction or its own: searches never call it (they score what
+    is not folded in yet exactly, from FTS5 and the text); writers and ``memlab index`` do.
+    """
     with _writing(conn):
-        chosen = settings(conn)
-        removed = pending_removals(conn)
-        rewritten = _take_out_removed(conn)
-        added = _fold(conn, watermark(conn), chosen, progress=progress)
-        if rewritten:
-            _fold(conn, watermark(conn), chosen, progress=False, rewritten=rewritten)
-        if added or removed:
-            conn.execute("INSERT INTO search_state (key, value) VALUES ('generation', 1)"
-                         " ON CONFLICT (key) DO UPDATE SET value = value + 1")
+        stemmer = Stemmer(conn)
+        removed = _take_out_removed(conn, stemmer)
+        pending = conn.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+        added = _fold(conn, _pending_messages(conn), pending, settings(conn), stemmer, incremental=True,
+                      progress=progress) if pending else 0
+        conn.execute("DELETE FROM search_pending")
+        if added or removed or pending:
+            _bump(conn, "generation")
         return added
 
 
 def generation(conn: sqlite3.Connection) -> int:
-    """A number that changes whenever a build or refresh changes the index (what readers key
-    their caches on)."""
+    """A number that changes whenever a build or refresh changes the index, or a scope changes
+    hands (what readers key their caches on)."""
     row = conn.execute("SELECT value FROM search_state WHERE key = 'generation'").fetchone()
     return int(row[0]) if row else 0
 
 
-def pending_removals(conn: sqlite3.Connection) -> bool:
-    """Whether indexed messages were deleted or rewritten since the last refresh."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM search_removed)").fetchone()[0] == 1
+def backlog(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(messages logged to be folded in, messages logged to be taken out)."""
+    return (conn.execute("SELECT count(*) FROM search_pending").fetchone()[0],
+            conn.execute("SELECT count(*) FROM search_removed").fetchone()[0])
 
 
 def changes(conn: sqlite3.Connection) -> int:
-    """How many builds, and refreshes that took deleted or rewritten messages out, there have
-    been: what a reader remembered of older messages (phrase counts, lengths) is stale after one."""
+    """How many builds, deletes and rewrites of messages there have been: what a reader
+    remembered of older messages (phrase counts) is stale after one."""
     row = conn.execute("SELECT value FROM search_state WHERE key = 'changes'").fetchone()
     return int(row[0]) if row else 0
 
@@ -375,16 +263,12 @@ ALTER TABLE search_terms ADD COLUMN least REAL;
 """
 
 
-def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
-    """Take the words of deleted or rewritten messages out of the document counts; return the
-    rewritten ones (to fold in again). The lists keep them: still bounds (search scores from text)."""
-    rows = conn.execute(
-        "SELECT message_id, content FROM search_removed"
-        " WHERE rowid IN (SELECT min(rowid) FROM search_removed GROUP BY message_id)"  # the text indexed
-    ).fetchall()
+def _take_out_removed(conn: sqlite3.Connection, stemmer: Stemmer) -> int:
+    """Take the words of deleted, rewritten or moved messages out of the counts and postings;
+    return how many. The top lists keep them: still bounds (searches score from text)."""
+    rows = conn.execute("SELECT message_id, content FROM search_removed").fetchall()
     if not rows:
-        return []
-    stemmer = stemmer_for(conn)
+        return 0
     stemmer.learn_texts(content for _, content in rows)
     gone: Counter[str] = Counter()
     held = []
@@ -396,34 +280,21 @@ def _take_out_removed(conn: sqlite3.Connection) -> list[int]:
     conn.executemany("UPDATE search_terms SET docs = max(0, docs - ?) WHERE term = ?",
                      [(n, term) for term, n in gone.items()])
     conn.execute("DELETE FROM search_removed")
-    conn.execute(
-        "INSERT INTO search_state (key, value) VALUES ('changes', 1)"
-        " ON CONFLICT (key) DO UPDATE SET value = value + 1"
-    )
-    ids = json.dumps([mid for mid, _ in rows])
-    return [r[0] for r in conn.execute(
-        "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,))]
+    return len(rows)
 
 
-def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: bool | None,
-          rewritten: list[int] | None = None) -> int:
-    """Read messages past ``after`` (or the ``rewritten`` ones): update counts, day ranges, the
-    top lists and the postings."""
-    stemmer = stemmer_for(conn)
+def _fold(conn: sqlite3.Connection, source: Iterator[tuple[int, str, str, bytes, int, str]], pending: int,
+          chosen: Settings, stemmer: Stemmer, *, incremental: bool, progress: bool | None) -> int:
+    """Read these messages (in id order): update counts, day ranges, the top lists and the
+    postings. ``incremental``: the index already holds other messages (a refresh)."""
     total, avgdl = totals(conn)
     counts: Counter[str] = Counter()
     # Each term's best (weight, id) so far: appended while above the term's bar, cut back to
     # top_k (raising the bar) when twice as long. Cheaper than a heap push per posting.
     best: dict[str, list[tuple[float, int]]] = {}
     bars: dict[str, float] = {}
-    top_k, twice, scale = chosen.top_k, 2 * chosen.top_k, K1 + 1
+    top_k, twice = chosen.top_k, 2 * chosen.top_k
     days: dict[str, list[int]] = {}
-    last = after
-    if rewritten is None:
-        pending = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
-        source = _messages_after(conn, after)
-    else:
-        pending, source = len(rewritten), _messages_in(conn, rewritten)
     bar = progress_bar(total=pending, unit="msg", desc="search index", progress=progress)
     seen = 0
     writer = postings.Writer(conn)
@@ -432,9 +303,9 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         length = first_varint(size) if size else sum(terms.values())
         writer.add(mid, terms, length, conversation, role)
         counts.update(terms.keys())
-        norm = K1 * (1 - B + (B * length / avgdl if avgdl else 0))
+        norm = bm25.norm(length, avgdl)
         for term, tf in terms.items():
-            weight = tf * scale / (tf + norm)
+            weight = bm25.weight(tf, norm)
             if weight > bars.get(term, -1.0):
                 kept = best.get(term)
                 if kept is None:
@@ -452,7 +323,6 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         else:
             span[0] = min(span[0], mid)
             span[1] = max(span[1], mid)
-        last = mid
         seen += 1
         if seen % 2_000 == 0:
             bar.update(2_000)
@@ -464,7 +334,7 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
     before = {term: (docs, least) for term, docs, least in conn.execute(
         "SELECT term, docs, least FROM search_terms WHERE term IN (SELECT value FROM json_each(?))",
         (json.dumps(list(counts)),),
-    )} if after else {}
+    )} if incremental else {}
     conn.executemany(
         "INSERT INTO search_terms (term, docs) VALUES (?, ?)"
         " ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
@@ -476,19 +346,21 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
         [(d, lo, hi) for d, (lo, hi) in days.items()],
     )
     floors = []  # (least weight of a full list or None, term) of each list written
+    wrote = False
     for term, new in counts.items():
         old, least = before.get(term, (0, None))
         if old + new < chosen.min_docs:
             continue  # rare: no list
-        if after and old < chosen.min_docs:
+        if incremental and old < chosen.min_docs:
             # Newly common: its list needs every message, not only the new ones.
-            best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl, K1, B)
+            best[term] = postings.best_weights(conn, term, chosen.top_k, avgdl)
         kept = best.get(term)
-        merging = after and old >= chosen.min_docs
+        merging = incremental and old >= chosen.min_docs
         if kept and merging and least is not None:
             # Only what beats a full list's least entry goes in (most new postings don't).
             kept = [(w, m) for w, m in kept if w > least]
         if kept:
+            wrote = True
             conn.executemany(
                 "INSERT OR REPLACE INTO search_top (term, impact, message_id) VALUES (?, ?, ?)",
                 [(term, w, m) for w, m in heapq.nlargest(top_k, kept)],
@@ -503,10 +375,49 @@ def _fold(conn: sqlite3.Connection, after: int, chosen: Settings, *, progress: b
             size, low = conn.execute("SELECT count(*), min(impact) FROM search_top WHERE term = ?", (term,)).fetchone()
             floors.append((low if size >= top_k else None, term))
     conn.executemany("UPDATE search_terms SET least = ? WHERE term = ?", floors)
-    if rewritten is None:
-        conn.execute("INSERT OR REPLACE INTO search_state (key, value) VALUES ('watermark', ?)", (last,))
+    if wrote:
+        # The lists' weights were computed at this average length; when it grows, a message's
+        # weight grows by at most (avgdl now / the least one any list was written at).
+        conn.execute("INSERT INTO search_state (key, value) VALUES ('list_avgdl', ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = min(value, excluded.value)", (avgdl,))
     return seen
 
+
+def verify(conn: sqlite3.Connection) -> list[str]:
+    """What the side index holds that FTS5 doesn't (each a line; [] when they agree): every term's
+    message count (FTS5's, less the logged messages not folded in yet, plus the stale texts still
+    counted), the postings behind each count, and every indexed message's length. Reads only."""
+    stemmer = Stemmer(conn)
+    stemmer.ensure_ready()
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memlab_fts_rows USING fts5vocab(main, messages_fts, row)")
+    expected = Counter(dict(conn.execute("SELECT term, doc FROM temp.memlab_fts_rows")))
+    pending = conn.execute("SELECT content FROM messages WHERE id IN (SELECT message_id FROM search_pending)").fetchall()
+    removed = conn.execute("SELECT content FROM search_removed").fetchall()
+    stemmer.learn_texts(text for (text,) in pending + removed)
+    for (text,) in pending:
+        expected.subtract(set(stemmer.words(text)))
+    for (text,) in removed:
+        expected.update(set(stemmer.words(text)))
+    stored = dict(conn.execute("SELECT term, docs FROM search_terms WHERE docs > 0"))
+    problems = [f"search index: {term!r} is in {stored.get(term, 0)} messages, FTS5 says {n}"
+                for term, n in sorted(expected.items()) if n > 0 and stored.get(term, 0) != n]
+    problems += [f"search index: {term!r} is in {n} messages, FTS5 has no such term"
+                 for term, n in sorted(stored.items()) if expected.get(term, 0) <= 0]
+    held: Counter[str] = Counter()
+    for term, ids, tfs in conn.execute("SELECT term, ids, tfs FROM search_postings"):
+        held[term] += len(ids) // 2 if ids is not None else sum(1 for b in tfs if b)
+    problems += [f"search index: {term!r} has postings for {held.get(term, 0)} messages, its count is {n}"
+                 for term, n in sorted(stored.items()) if held.get(term, 0) != n]
+    if not removed:  # (stale lengths are left until the next refresh)
+        lengths = {part: np.frombuffer(blob, dtype="<u4") for part, blob in
+                   conn.execute("SELECT part, lengths FROM search_messages")}
+        skip = {r[0] for r in conn.execute("SELECT message_id FROM search_pending")}
+        for mid, size in conn.execute("SELECT id, sz FROM messages_fts_docsize"):
+            part = lengths.get(mid >> postings.PART_BITS)
+            if mid not in skip and (part is None or part[mid & postings.MASK] != first_varint(size)):
+                problems.append(f"search index: message {mid} is not indexed with its length")
+                break
+    return problems[:20]
 
 
 def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, bytes]]:
@@ -518,14 +429,3 @@ def fetch(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, str, 
         " WHERE m.id IN (SELECT value FROM json_each(?))",
         (json.dumps(list(ids)),),
     ).fetchall()
-
-
-_STEMMERS: "weakref.WeakKeyDictionary[sqlite3.Connection, Stemmer]" = weakref.WeakKeyDictionary()
-
-
-def stemmer_for(conn: sqlite3.Connection) -> Stemmer:
-    """The connection's stemmer: its memo lives as long as the connection."""
-    stemmer = _STEMMERS.get(conn)
-    if stemmer is None:
-        stemmer = _STEMMERS[conn] = Stemmer(conn)
-    return stemmer

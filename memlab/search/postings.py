@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import weakref
 from array import array
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
+
+from . import bm25
 
 PART_BITS = 16  # message ids per part: 2**16, so an id within its part fits a uint16
 PART_SIZE = 1 << PART_BITS
@@ -134,7 +135,7 @@ class Writer:
             self.terms.clear()
             return
         conn, part = self.conn, self.part
-        # A number no run has had (search_state is memlab.search_index's; no RETURNING: SQLite < 3.35).
+        # A number no run has had (search_state is memlab.search.index's; no RETURNING: SQLite < 3.35).
         conn.execute("INSERT INTO search_state (key, value) VALUES ('runs', 1)"
                      " ON CONFLICT (key) DO UPDATE SET value = value + 1")
         run = conn.execute("SELECT value FROM search_state WHERE key = 'runs'").fetchone()[0]
@@ -235,7 +236,7 @@ def remove(conn: sqlite3.Connection, messages: Iterable[tuple[int, Iterable[str]
         _store_messages(conn, part, lengths, conversations, roles)
 
 
-def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: float, b: float) -> list[tuple[float, int]]:
+def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float) -> list[tuple[float, int]]:
     """The ``k`` messages where a term weighs most (bm25's per-term part) as (weight, id): for a
     term that just became common enough for a top list. A saturated frequency weighs the most
     any can (k1 + 1), so the list still bounds it."""
@@ -246,9 +247,7 @@ def best_weights(conn: sqlite3.Connection, term: str, k: int, avgdl: float, k1: 
         if part not in lengths_of:
             lengths_of[part] = _part_messages(conn, part)[0]
         lengths = lengths_of[part]
-        tf = counts.astype(np.float64)
-        norm = k1 * (1 - b + (b * lengths[offsets].astype(np.float64) / avgdl if avgdl else 0.0))
-        weight = np.where(counts == SATURATED, k1 + 1, tf * (k1 + 1) / (tf + norm))
+        weight = np.where(counts == SATURATED, bm25.K1 + 1, bm25.weights(counts, bm25.norms(lengths[offsets], avgdl)))
         out.extend(zip(weight.tolist(), (offsets.astype(np.int64) + (part << PART_BITS)).tolist()))
     out.sort(reverse=True)
     return out[:k]
@@ -276,9 +275,7 @@ class Messages:
     """Every indexed message's length and conversation by id, read once per connection while
     the index is unchanged."""
 
-    generation: int  # the index's (memlab.search_index.generation) when read
-    changes: int  # refreshes that had taken messages out, then
-    watermark: int  # the highest message id indexed, then
+    generation: int  # the index's (memlab.search.index.generation) when read
     lengths: np.ndarray
     conversations: np.ndarray
     roles: np.ndarray
@@ -332,38 +329,23 @@ def _make_room(remembered: dict, most: int = 16) -> None:
         remembered.pop(next(iter(remembered)))
 
 
-_MESSAGES: "weakref.WeakKeyDictionary[sqlite3.Connection, Messages]" = weakref.WeakKeyDictionary()
-
-
-def messages(conn: sqlite3.Connection, generation: int, changes: int, watermark: int) -> Messages:
+def messages(conn: sqlite3.Connection, generation: int, cached: Messages | None = None) -> Messages:
     """Lengths and conversations indexed by message id (0 for no message), for the index as it
-    is now (its generation, refreshes that took messages out, watermark: see
-    memlab.search_index). Remembered per connection; when only newer messages were added since,
-    only the parts from the old watermark on are read again."""
-    cached = _MESSAGES.get(conn)
+    is now (its generation: see memlab.search.index); ``cached`` is returned while it is of
+    that generation."""
     if cached is not None and cached.generation == generation:
         return cached
-    first = 0
-    if cached is not None and cached.changes == changes and watermark >= cached.watermark:
-        first = cached.watermark >> PART_BITS  # earlier parts can't have changed
-    rows = conn.execute("SELECT part, lengths, conversations, roles FROM search_messages WHERE part >= ? ORDER BY part",
-                        (first,)).fetchall()
-    size = max(((rows[-1][0] + 1) << PART_BITS) if rows else 0, first << PART_BITS)
+    rows = conn.execute("SELECT part, lengths, conversations, roles FROM search_messages ORDER BY part").fetchall()
+    size = ((rows[-1][0] + 1) << PART_BITS) if rows else 0
     lengths = np.zeros(size, dtype=np.uint32)
     conversations = np.zeros(size, dtype=np.intp)  # (intp: numpy indexes with it without a copy)
     roles = np.zeros(size, dtype=np.uint8)
-    if first:
-        kept = first << PART_BITS
-        lengths[:kept] = cached.lengths[:kept]
-        conversations[:kept] = cached.conversations[:kept]
-        roles[:kept] = cached.roles[:kept]
     for part, blob, convs, codes in rows:
         at = slice(part << PART_BITS, (part + 1) << PART_BITS)
         lengths[at] = np.frombuffer(blob, dtype="<u4")
         conversations[at] = np.frombuffer(convs, dtype="<u4")
         roles[at] = np.frombuffer(codes, dtype=np.uint8)
-    _MESSAGES[conn] = found = Messages(generation, changes, watermark, lengths, conversations, roles)
-    return found
+    return Messages(generation, lengths, conversations, roles)
 
 
 @dataclass
@@ -505,7 +487,7 @@ def together(words: Sequence[Matches]) -> Matches:
 
 
 def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
-                k1: float, b: float, scope: Matches | None = None, role: int | None = None,
+                scope: Matches | None = None, role: int | None = None,
                 only: int | None = None) -> Scored:
     """bm25 of the messages holding every phrase (and inside ``scope``, if given: see
     ``Messages.within``; of ``role``, a ROLE_CODES value, if given), as FTS5 computes it.
@@ -519,30 +501,92 @@ def conjunction(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
             if not len(offsets):
                 continue
         length = known.lengths[base:base + PART_SIZE][offsets]
-        if only is not None and b > 0 and avgdl > 0 and len(offsets) > 4 * only:
+        if only is not None and bm25.B > 0 and avgdl > 0 and len(offsets) > 4 * only:
             keep = _contenders(held, length, len(idfs), only)
             if keep is not None:
                 (offsets, held), length = _taken(offsets, held, keep), length[keep]
-        # FTS5's k1 * (1 - b + b * D / avgdl) and idf * (tf * (k1 + 1)) / (tf + that), summed over
-        # the phrases in order (fts5_aux.c), in place: the same doubles, fewer temporaries.
-        norm = np.multiply(length, b, dtype=np.float64)
-        if avgdl:
-            norm /= avgdl
-        else:
-            norm[:] = 0.0
-        norm += 1 - b
-        norm *= k1
+        norm = bm25.norms(length, avgdl)
         scores = np.zeros(len(offsets))
         uncertain = np.zeros(len(offsets), dtype=bool)
         for i, weight in enumerate(idfs):
             tf, saturated = held[i]
             uncertain |= _saturated(tf, saturated)
-            tf = tf.astype(np.float64)
-            part_score = tf * (k1 + 1)
-            part_score *= weight
-            tf += norm
-            part_score /= tf
-            scores += part_score
+            bm25.add_phrase(scores, weight, tf, norm)
+        out_ids.append(offsets.astype(np.int64) + base)
+        out_scores.append(scores)
+        out_uncertain.append(uncertain)
+    if not out_ids:
+        return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
+
+
+def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages, want: int,
+           scope: Matches | None = None, role: int | None = None,
+           dirty: np.ndarray | None = None) -> tuple[Scored, int]:
+    """The messages holding any phrase that can be among the ``want`` best, with bm25 as FTS5
+    computes it for an OR query (every phrase in order, 0.0 for an absent one), and how many
+    were scored. MaxScore: phrases by rising upper bound (idf x (k1 + 1)); the messages of the
+    ones with the highest bounds (the "essential" ones) are scored in full, and a phrase joins
+    them only while the bounds of those left out add up to at least the k-th score so far.
+    ``scope``/``role`` as in ``conjunction``; ``dirty``: ids left out (stale entries)."""
+    order = sorted(range(len(phrases)), key=lambda i: idfs[i])  # lowest bound first
+    bounds = [idfs[i] * (bm25.K1 + 1) for i in order]
+    left_out = len(order)  # phrases order[:left_out] are not essential
+    scored = Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    read = 0
+    while left_out > 0:
+        left_out -= 1  # the phrase with the highest bound left out becomes essential
+        scored = _union_scored(phrases, [phrases[i] for i in order[left_out:]], idfs, avgdl, known, scope, role, dirty)
+        read += len(scored.ids)
+        # (a saturated frequency scored as 255 is a lower bound: the k-th only rises)
+        if sum(bounds[:left_out]) < _kth_score(scored, want):
+            break  # a message holding none of the essential phrases can't reach the top
+    return scored, read
+
+
+def _kth_score(scored: Scored, k: int) -> float:
+    """The k-th best score (0.0 with fewer: nothing is proven yet)."""
+    n = len(scored.scores)
+    if n < k:
+        return 0.0
+    return float(np.partition(scored.scores, n - k)[n - k])
+
+
+def _union_scored(phrases: Sequence[Matches], essential: Sequence[Matches], idfs: Sequence[float], avgdl: float,
+                  known: Messages, scope: Matches | None, role: int | None, dirty: np.ndarray | None) -> Scored:
+    """Every message holding an essential phrase (inside scope and role, not dirty), scored
+    over all the phrases in order."""
+    parts = sorted({part for m in essential for part in m.parts})
+    out_ids, out_scores, out_uncertain = [], [], []
+    for part in parts:
+        base = part << PART_BITS
+        held = [m.parts[part] for m in essential if part in m.parts]
+        offsets = np.unique(np.concatenate([o if o is not None else np.flatnonzero(t > 0) for o, t, _ in held]))
+        if scope is not None:
+            inside = scope.parts.get(part)
+            if inside is None:
+                continue
+            offsets = offsets[np.isin(offsets, inside[0], assume_unique=True)]
+        if role is not None:
+            offsets = offsets[known.roles[base:base + PART_SIZE][offsets] == role]
+        if dirty is not None and len(dirty):
+            offsets = offsets[~np.isin(offsets + base, dirty)]
+        if not len(offsets):
+            continue
+        norm = bm25.norms(known.lengths[base:base + PART_SIZE][offsets], avgdl)
+        scores = np.zeros(len(offsets))
+        uncertain = np.zeros(len(offsets), dtype=bool)
+        for i, weight in enumerate(idfs):  # in query order, as FTS5 adds them up
+            other = phrases[i].parts.get(part)
+            if other is None:
+                continue
+            hit, (tf, saturated) = _lookup(other, offsets)
+            if not len(hit):
+                continue
+            uncertain[hit] |= _saturated(tf, saturated)
+            tfs = np.zeros(len(offsets))
+            tfs[hit] = tf
+            bm25.add_phrase(scores, weight, tfs, norm)
         out_ids.append(offsets.astype(np.int64) + base)
         out_scores.append(scores)
         out_uncertain.append(uncertain)

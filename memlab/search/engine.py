@@ -7,34 +7,36 @@ expression as ``QuerySyntaxError``.
 
 Ranking is FTS5's bm25. A query that is a conjunction of words, phrases and prefixes (every
 plain query, most advanced ones) is planned by memlab: one common word or phrase reads its top
-list (``search_index``) until no unread message can beat the hits; anything else is scored
-from the postings (``search_postings``) with numpy, every match at once; a session is read
+list (``index``) until no unread message can beat the hits; anything else is scored
+from the postings (``postings``) with numpy, every match at once; a session is read
 whole (see ``Plan``). Other advanced queries, and answers memlab can't prove, run as FTS5's own
 ``ORDER BY rank``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
-import itertools
 import json
 import re
 import sqlite3
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from . import search_index as index
-from . import search_postings as postings
-from . import validation as v
-from .errors import QuerySyntaxError, ValidationError
-from .messages import ROLES
+from . import bm25, index
+from . import terms
+from .terms import Stemmer
+from . import postings
+from .. import validation as v
+from ..errors import QuerySyntaxError, ValidationError
+from ..messages import ROLES
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
-MODES = ("plain", "advanced")
+MODES = ("plain", "any", "advanced")
 MAX_WORDS = 64  # a plain query uses its first 64 distinct words (a pasted page matches nothing else anyway)
 MAX_LIMIT = 1_000
 MARK = ("**", "**")  # around matched words in snippets (Markdown bold)
@@ -75,10 +77,11 @@ class Phrase:
 @dataclass(frozen=True)
 class Query:
     """What FTS5 is asked (``expression``) and, when it is a conjunction memlab can evaluate
-    itself, its phrases (else None)."""
+    itself, its phrases (else None); ``any``: the phrases are alternatives (mode "any")."""
 
     expression: str
     phrases: tuple[Phrase, ...] | None
+    any: bool = False
 
 
 @dataclass
@@ -133,7 +136,7 @@ class Filters:
     until: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def any(self) -> bool:
@@ -149,34 +152,43 @@ def parse(store: "Store", text: Any, mode: str = "plain") -> Query:
         raise ValidationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if not isinstance(text, str):
         raise ValidationError(f"query must be a string, not {type(text).__name__}")
-    stemmer = index.stemmer_for(store.conn)
-    return parse_plain(stemmer, text) if mode == "plain" else parse_advanced(store, stemmer, text)
+    stemmer = memory(store).stemmer
+    if mode == "advanced":
+        return parse_advanced(store, stemmer, text)
+    words = parse_plain(stemmer, text)
+    if mode == "any" and words.phrases:  # each word an alternative: FTS5's OR, ranked by bm25
+        return Query(" OR ".join(p.text for p in words.phrases), words.phrases, any=True)
+    return words
 
 
-def parse_plain(stemmer: index.Stemmer, text: str) -> Query:
-    """Words as quoted FTS5 phrases: only token characters and spaces reach FTS5."""
+def parse_plain(stemmer: Stemmer, text: str) -> Query:
+    """Each whitespace-separated word as a quoted FTS5 string: FTS5 tokenizes it as it tokenizes
+    messages, and no input can be FTS5 syntax."""
     words: list[tuple[str, tuple[str, ...]]] = []
     seen: set[tuple[str, ...]] = set()
-    for raw in text.split():
-        pieces = index.tokens(raw)
-        if not pieces:
-            continue  # punctuation, emoji, control characters: FTS5 would drop them too
-        cleaned = " ".join(pieces)
-        terms = tuple(stemmer.words(cleaned))
-        if terms and terms not in seen:
-            seen.add(terms)
-            words.append((cleaned, terms))
+    for raw in terms.spaced(text):
+        found = tuple(stemmer.words(raw))
+        if not found:
+            continue  # punctuation, emoji, control characters: FTS5 drops them too
+        if found not in seen:
+            seen.add(found)
+            words.append((quote(raw), found))
             if len(words) == MAX_WORDS:
                 break
-    expression = " ".join('"' + cleaned + '"' for cleaned, _ in words)
-    return Query(expression, tuple(Phrase(terms, text='"' + cleaned + '"') for cleaned, terms in words))
+    expression = " ".join(quoted for quoted, _ in words)
+    return Query(expression, tuple(Phrase(terms, text=quoted) for quoted, terms in words))
+
+
+def quote(word: str) -> str:
+    """A word as an FTS5 string literal."""
+    return '"' + word.replace('"', '""') + '"'
 
 
 # FTS5 query syntax, token by token: a quoted string, a bareword, or one other character.
 _SYNTAX = re.compile(r'"((?:[^"]|"")*)"|([0-9A-Za-z_\x1a\u0080-\U0010ffff]+)|(\S)')
 
 
-def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
+def parse_advanced(store: "Store", stemmer: Stemmer, text: str) -> Query:
     """FTS5 syntax, checked by FTS5 itself; a plain conjunction is also returned as phrases."""
     text = v.text("query", text)
     if "\x00" in text:
@@ -204,12 +216,11 @@ def parse_advanced(store: "Store", stemmer: index.Stemmer, text: str) -> Query:
     return Query(text, tuple(phrases) if simple and phrases else None)
 
 
-def check(store: "Store", stemmer: index.Stemmer, text: str) -> None:
+def check(store: "Store", stemmer: Stemmer, text: str) -> None:
     """Raise QuerySyntaxError saying what is wrong if FTS5 can't parse ``text``."""
     if text.count('"') % 2:
         raise QuerySyntaxError('search expression has an unterminated phrase: a " without its closing "')
-    if not stemmer._ready:  # the empty check table lives beside the stemmer's
-        stemmer._setup()
+    stemmer.ensure_ready()  # the empty check table lives beside the stemmer's
     try:
         store.conn.execute(
             "SELECT rowid FROM temp.memlab_query_check WHERE memlab_query_check MATCH ?", (text,)
@@ -291,8 +302,7 @@ def filters(**given: Any) -> Filters:
 
 # FTS5's own ranking, for what memlab doesn't plan (OR, NOT, NEAR, groups, deep pages).
 _RANKED = """
-SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score
 FROM messages_fts
 JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
@@ -313,8 +323,7 @@ ORDER BY rank, messages_fts.rowid DESC LIMIT :limit OFFSET :offset
 # tables per match (a user's "the" at a million messages: ~1.9 s -> ~0.4 s). The unary + keeps
 # SQLite from looking each id up in FTS5 (which would recount bm25's statistics per lookup).
 _RANKED_WITHIN = """
-SELECT rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT rowid AS id, -bm25(messages_fts) AS score
 FROM messages_fts
 WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
   AND +rowid IN (
@@ -359,11 +368,61 @@ def _scope_sql(entities: Sequence[str]) -> str:
     return _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
 
 _RANKED_ALL = """
-SELECT rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+SELECT rowid AS id, -bm25(messages_fts) AS score
 FROM messages_fts
 WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
 ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
+"""
+
+# The same three with FTS5's own sorted plan (ORDER BY rank alone: FTS5 sorts inside and SQLite
+# makes snippets only for the rows returned, as a hand-written FTS5 query does). Ties are in no
+# set order there: memlab asks for one row more than it needs and re-sorts; a tie across that
+# edge is answered by the exact queries above instead.
+_SORTED_ALL = """
+SELECT messages_fts.rowid AS id, -rank AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+ORDER BY rank LIMIT :limit
+"""
+
+_SORTED = """
+SELECT messages_fts.rowid AS id, -rank AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+ORDER BY rank LIMIT :limit
+"""
+
+_SORTED_WITHIN = """
+SELECT messages_fts.rowid AS id, -rank AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND +messages_fts.rowid IN (
+    SELECT m.id FROM messages m
+    JOIN conversations c ON c.conversation_id = m.conversation_id
+    JOIN sessions s ON s.session_id = c.session_id
+    WHERE m.id BETWEEN :low AND :high AND {conditions}
+  )
+ORDER BY rank LIMIT :limit
 """
 
 # Matches in the scope, newest first, unranked (cheap: no bm25).
@@ -398,6 +457,21 @@ ORDER BY impact DESC LIMIT :depth
 
 _TAIL_COUNT = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ? AND rowid > ?"
 
+# Matches among the messages not folded into the index yet (the unary + keeps SQLite from looking
+# each logged id up in FTS5).
+_PENDING_MATCHES = """
+SELECT rowid FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+  AND +rowid IN (SELECT message_id FROM search_pending)
+ORDER BY rowid DESC LIMIT :limit
+"""
+
+_PENDING_COUNT = """
+SELECT count(*) FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
+  AND +rowid IN (SELECT message_id FROM search_pending)
+"""
+
 # The messages of one session or one conversation (the scope search reads whole).
 _SESSION_IDS = """
 SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.conversation_id
@@ -412,16 +486,95 @@ JOIN conversations c ON c.conversation_id = m.conversation_id
 WHERE m.id IN (SELECT value FROM json_each(?))
 """
 
+# FTS5's snippet of one final hit. FTS5 seeks its doclists to a rowid range, but reads them
+# whole for rowid = ? or IN (...): a hit at a time, as a range of one.
+_SNIPPET = """
+SELECT snippet(messages_fts, 0, :open, :close, :ellipsis, :words) FROM messages_fts
+WHERE messages_fts MATCH :expression AND rowid BETWEEN :id AND :id
+"""
+
+_SNIPPET_MARKS = {"open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS}
+
 MAX_ROWID = 2**63 - 1
+
+
+@dataclass
+class Memory:
+    """What a connection's searches remember between calls: the stemmer's answers and the
+    indexed messages' lengths, conversations and roles (while the index's generation holds)."""
+
+    stemmer: Stemmer
+    messages: postings.Messages | None = None
+
+
+def memory(store: "Store") -> Memory:
+    """The store's search memory, made on first use (it lives and dies with the store)."""
+    found = store.memo.get("search")
+    if found is None:
+        found = store.memo["search"] = Memory(Stemmer(store.conn))
+    return found
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction for the whole search, so the index, its change log and FTS5 agree.
+    A deferred BEGIN that only reads takes no lock a writer waits for, nor waits for one (WAL);
+    the temporary tables the stemmer writes live in the temp schema, not the file."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+@dataclass
+class Backlog:
+    """The index's change log as one search reads it: ``pending``, the messages not folded in yet
+    (ids ascending); ``removed``, what the index holds for messages deleted, rewritten or moved
+    since (id -> text). Index entries of either are stale: searches leave them out."""
+
+    pending: np.ndarray
+    removed: dict[int, str]
+
+    def __post_init__(self) -> None:
+        self.dirty = self.pending if not self.removed else np.union1d(self.pending, np.fromiter(self.removed, dtype=np.int64, count=len(self.removed)))
+        self.dirty_set = set(self.dirty.tolist())
+        self.low = int(self.pending[0]) if len(self.pending) else 0
+        self.high = int(self.pending[-1]) if len(self.pending) else 0
+        self._terms: list[set[str]] | None = None
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> "Backlog":
+        if not conn.execute("SELECT EXISTS (SELECT 1 FROM search_pending) OR EXISTS (SELECT 1 FROM search_removed)"
+                            ).fetchone()[0]:
+            return cls(np.zeros(0, dtype=np.int64), {})
+        pending = np.array([r[0] for r in conn.execute("SELECT message_id FROM search_pending ORDER BY message_id")],
+                           dtype=np.int64)
+        return cls(pending, dict(conn.execute("SELECT message_id, content FROM search_removed")))
+
+    def holding(self, term: str, stemmer: Stemmer) -> int:
+        """How many of the removed messages' indexed texts hold ``term``."""
+        if not self.removed:
+            return 0
+        if self._terms is None:
+            stemmer.learn_texts(self.removed.values())
+            self._terms = [set(stemmer.words(text)) for text in self.removed.values()]
+        return sum(term in held for held in self._terms)
 
 
 class Search:
     """One search: validates, plans, scores and shapes the hits. ``plan`` says how it went."""
 
     def __init__(self, store: "Store", planner: Planner) -> None:
+        self._backlog: Backlog | None = None
         self.store = store
         self.planner = planner
-        self.stemmer = index.stemmer_for(store.conn)
+        self.memory = memory(store)
+        self.stemmer = self.memory.stemmer
         self.plan = Plan("empty", True)
 
     def run(self, query: str, *, mode: str = "plain", limit: int = 10, offset: int = 0, **given: Any) -> list[Hit]:
@@ -433,50 +586,85 @@ class Search:
         if not parsed.expression or limit == 0:
             self.plan = Plan("empty", True)
             return []
-        self._keep_index_fresh()
-        want = limit + offset
-        settings = index.settings_in(self.state)
-        if parsed.phrases is None or want > settings.top_k:
-            return self._fts5(parsed, scope, limit, offset)
-        scored = self._planned(parsed, scope, want, settings)
-        if scored is None or not self.plan.exact:
-            return self._fts5(parsed, scope, limit, offset)
-        scored.sort(key=lambda pair: (-pair[0], -pair[1]))
-        return self._hits(scored[offset:want], parsed.phrases)
+        self._backlog = None
+        conn = self.store.conn
+        if scope.since is None and scope.until is None and (
+                parsed.phrases is None or self._small(scope, index.totals(conn)[0])):
+            return self._fts5(parsed, scope, limit, offset)  # one statement: its own snapshot
+        with _snapshot(conn):
+            self.total, self.avgdl = index.totals(conn)
+            if parsed.phrases is None or self._small(scope, self.total):
+                return self._fts5(parsed, scope, limit, offset)
+            self._read_index_state()
+            want = limit + offset
+            settings = index.settings_in(self.state)
+            if want > settings.top_k:
+                return self._fts5(parsed, scope, limit, offset)
+            scored = (self._any_word(parsed, scope, want) if parsed.any
+                      else self._planned(parsed, scope, want, settings))
+            if scored is None or not self.plan.exact:
+                return self._fts5(parsed, scope, limit, offset)
+            scored.sort(key=lambda pair: (-pair[0], -pair[1]))
+            return self._hits(scored[offset:want], parsed.expression)
 
-    # -- keeping the index current --------------------------------------------------------
+    def _small(self, scope: Filters, total: int) -> bool:
+        """Whether FTS5's own ranking is cheap whatever the query: every word of it is in at most
+        ``fts5_limit`` messages when there are no more (a session or conversation is read whole)."""
+        return total <= self.planner.fts5_limit and scope.session is None and scope.conversation is None
 
-    def _keep_index_fresh(self) -> None:
-        """Fold new, deleted or rewritten messages in when due; then read the index's state once
-        for this search (watermark, generation, changes, settings)."""
+    # -- what the index holds --------------------------------------------------------------
+
+    def _read_index_state(self) -> None:
+        """Read the index's state and its change log once for this search (inside its snapshot):
+        messages not folded in yet are scored from FTS5 and their text, stale entries left out."""
         conn = self.store.conn
         self.newest = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
         self.state = index.state(conn)
-        if self.newest - int(self.state.get("watermark", 0)) > self.planner.tail_limit or index.pending_removals(conn):
-            index.refresh(conn)
-            self.state = index.state(conn)
-        self.mark = int(self.state.get("watermark", 0))
         self.changes = int(self.state.get("changes", 0))
+        listed = self.state.get("list_avgdl")
+        # A top list's weights grow by at most avgdl now / avgdl then (bm25's length norm).
+        self.slack = max(1.0, self.avgdl / listed) if listed else 1.0
+
+    @property
+    def backlog(self) -> "Backlog":
+        """The change log, read once per search when first needed."""
+        if self._backlog is None:
+            self._backlog = Backlog.read(self.store.conn)
+        return self._backlog
+
+    def _pending_matches(self, expression: str, low: int, high: int) -> list[int] | None:
+        """The messages not folded in yet that match, within [low, high] (None: more than
+        ``tail_limit``, too many to score from their text)."""
+        backlog = self.backlog
+        if not len(backlog.pending):
+            return []
+        rows = self.store.conn.execute(_PENDING_MATCHES, {
+            "expression": expression, "low": max(low, backlog.low), "high": min(high, backlog.high),
+            "limit": self.planner.tail_limit + 1}).fetchall()
+        return None if len(rows) > self.planner.tail_limit else [r[0] for r in rows]
 
     # -- FTS5's own ranking ---------------------------------------------------------------
 
     def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
+        """FTS5's own ranking: its sorted plan, snippets for the rows returned only; the exact
+        tie order when ties cross the page's edge."""
         low, high = self._rowid_range(scope)
-        params = {
-            **scope.params(), "expression": parsed.expression, "low": low, "high": high, "limit": limit,
-            "offset": offset, "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
-        }
+        want = limit + offset
+        params = {**scope.params(), **_SNIPPET_MARKS, "expression": parsed.expression, "low": low, "high": high,
+                  "limit": want + 1, "offset": offset}
+        conn = self.store.conn
         try:
-            rows = self.store.conn.execute(_ranked_sql(scope), params).fetchall()
+            rows = conn.execute(_ranked_sql(scope, sorted_by_fts5=True), params).fetchall()
+            if len(rows) > want and rows[want][1] == rows[want - 1][1]:
+                ranked = conn.execute(_ranked_sql(scope), {**params, "limit": limit}).fetchall()
+                self.plan = Plan("fts5", True, len(ranked))
+                return self._hits([(score, mid) for mid, score in ranked], parsed.expression)
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
+        rows = sorted(rows[:want], key=lambda r: (-r[1], -r[0]))[offset:]
         self.plan = Plan("fts5", True, len(rows))
-        details = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([r[0] for r in rows]),))}
-        return [
-            Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
-            for mid, score, snippet in rows
-            if (d := details.get(mid)) is not None
-        ]
+        return [Hit(mid, conversation, session, role, created, snippet, score)
+                for mid, score, snippet, conversation, session, role, created in rows]
 
     # -- memlab's plan --------------------------------------------------------------------
 
@@ -497,7 +685,8 @@ class Search:
         low, high = self._rowid_range(scope)
         # A user's or project's messages, as postings, when it has few enough conversations to
         # list (else None: its matches are checked best first, few are needed in a big scope).
-        known = postings.messages(self.store.conn, int(self.state.get("generation", 0)), self.changes, self.mark)
+        known = self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
+                                                         self.memory.messages)
         within = self._within(scope, known)
         # One common word or phrase, not inside a small scope: its top list usually proves the
         # answer after reading a few dozen messages.
@@ -507,6 +696,41 @@ class Search:
             if self.plan.exact:
                 return scored
         return self._from_postings(parsed, scope, want, scorer, low, high, known, within)
+
+    def _any_word(self, parsed: Query, scope: Filters, want: int) -> list[tuple[float, int]] | None:
+        """Messages holding any of the words, by bm25 exactly as FTS5 ranks the OR query, from
+        the postings with MaxScore pruning (as Lucene does): the rarest words' messages are
+        scored in full first; a word whose best possible part (idf x (k1 + 1)) added to the
+        other unread words' cannot beat the k-th score needs no messages of its own read.
+        None (FTS5 ranks) for what the postings can't answer: a word FTS5 splits in several
+        terms, a time window, a user or project too big to list."""
+        phrases = parsed.phrases or ()
+        if any(len(p.terms) > 1 for p in phrases) or scope.since is not None or scope.until is not None:
+            return None
+        idfs = self._idfs(phrases, self.total)
+        if sum(self._phrase_docs) <= self.planner.fts5_limit:
+            return None
+        known = self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
+                                                         self.memory.messages)
+        within = self._within(scope, known)
+        if within is None and any(getattr(scope, name) is not None for name in ENTITIES):
+            return None
+        tail = self._pending_matches(parsed.expression, 0, MAX_ROWID)
+        if tail is None:
+            return None
+        scorer = Scorer(self.stemmer, phrases, idfs, self.avgdl, any_phrase=True)
+        every = [self._postings(p.terms[0], p.prefix, 0, MAX_ROWID) for p in phrases]
+        role = None if scope.role is None else postings.ROLE_CODES[scope.role]
+        found, read = postings.any_of(every, idfs, self.avgdl, known, want + len(self.backlog.dirty),
+                                      within, role, self.backlog.dirty)
+        redo = found.ids[found.uncertain].tolist() + tail
+        keep = ~found.uncertain
+        certain = postings.Scored(found.ids[keep], found.scores[keep], found.uncertain[keep])
+        top = postings.best(certain, want)  # the rest can't be among the best
+        scored = list(zip(certain.scores[top].tolist(), certain.ids[top].tolist()))
+        scored += scorer.all(self._fetch(redo, scope)) if redo else []
+        self.plan = Plan("postings", True, read + len(redo))
+        return scored
 
     def _within(self, scope: Filters, known: postings.Messages) -> postings.Matches | None:
         """The messages of the scope's user, project, session or conversation, when it has at most
@@ -548,21 +772,24 @@ class Search:
         a full list weighs at most that list's least entry: so once the k-th exact score beats
         every unread candidate's bound and that of a message in no list, the top is bm25's.
         """
-        mark = self.mark
         (p,), (weight,) = scorer.phrases, scorer.idfs
+        slack = self.slack
         entries, floor, complete = self._phrase_candidates(p, scope, low, high, settings, self.planner.max_candidates + want)
-        unlisted = 0.0 if complete else weight * floor  # best bm25 a message in no list could have
-        # The tail: messages past the watermark are in no list; score them all.
-        tail = self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2) \
-            if self.newest > mark else []
+        unlisted = 0.0 if complete else weight * floor * slack  # best bm25 a message in no list could have
+        # Messages not folded in yet are in no list: score them all.
+        tail = self._pending_matches(parsed.expression, low, high)
+        if tail is None:
+            self.plan = Plan("lists", False)
+            return []
         scored = scorer.all(self._fetch(tail, scope)) if tail else []
-        order = sorted((m for m in entries if m <= mark), key=lambda m: -entries[m])
+        dirty = self.backlog.dirty_set
+        order = sorted((m for m in entries if m not in dirty), key=lambda m: -entries[m])
         read, stopped = 0, False
         if len(scored) + len(order) < want:
             order = []  # too few candidates for a k-th score: never provable
         while read < len(order):
             kth = _kth(scored, want)
-            if kth is not None and kth >= unlisted and kth >= weight * entries[order[read]]:
+            if kth is not None and kth >= unlisted and kth >= weight * entries[order[read]] * slack:
                 stopped = True  # provably bm25's top
                 break
             if read >= self.planner.max_candidates:
@@ -586,9 +813,10 @@ class Search:
         rarest = min(fixed, key=lambda t: counts[t])
         if counts[rarest] < settings.min_docs:
             # A rare term has no list: its matches are few, so read them all.
-            ids = self._matches('"' + rarest + '"', low, high, self.planner.exact_limit * 4)
-            top = index.K1 + 1  # the highest weight bm25 can give
-            return {m: top for m in ids}, 0.0, len(ids) < self.planner.exact_limit * 4
+            ids = self._matches(p.text or _quoted(p), low, high, self.planner.exact_limit * 4)
+            top = bm25.K1 + 1  # the highest weight bm25 can give
+            complete = len(ids) < self.planner.exact_limit * 4
+            return {m: top for m in ids}, 0.0 if complete else top, complete
         least = conn.execute("SELECT least FROM search_terms WHERE term = ?", (rarest,)).fetchone()[0]
         floor = least if least is not None else 0.0  # a full list's least weight bounds the rest
         limit = -1 if scope.any else depth
@@ -598,23 +826,25 @@ class Search:
         if scope.any:
             inside = set(self._in_scope([mid for _, mid in rows], scope))
             rows = [(imp, mid) for imp, mid in rows if mid in inside]
-        return {mid: imp for imp, mid in rows}, floor, False
+        entries: dict[int, float] = {}
+        for imp, mid in rows:  # best first: a rewritten message listed twice keeps its higher bound
+            entries.setdefault(mid, imp)
+        return entries, floor, False
 
     def _from_postings(self, parsed: Query, scope: Filters, want: int, scorer: "Scorer", low: int, high: int,
                        known: postings.Messages, within: postings.Matches | None) -> list[tuple[float, int]] | None:
         """Every message holding each word (or prefix), scored with numpy from the postings
-        (memlab.search_postings). A user, project, session or conversation is a lookup by
+        (memlab.search.postings). A user, project, session or conversation is a lookup by
         conversation; the other filters are checked best first until ``want`` pass. Words and
         prefixes are scored exactly; a phrase of several words gets a bound (each word's count
         bounds the phrase's), and messages are scored from their text, best bound first, until
         no unread bound can beat the k-th score (None past ``max_verified``: FTS5 ranks)."""
-        mark = self.mark
         per_phrase, exact = [], True
         for p in scorer.phrases:
             if len(p.terms) == 1:
-                per_phrase.append(self._postings(p.terms[0], p.prefix, low, min(high, mark)))
+                per_phrase.append(self._postings(p.terms[0], p.prefix, low, high))
             else:
-                words = [self._postings(t, p.prefix and i == len(p.terms) - 1, low, min(high, mark))
+                words = [self._postings(t, p.prefix and i == len(p.terms) - 1, low, high)
                          for i, t in enumerate(p.terms)]
                 per_phrase.append(postings.together(words))
                 exact = False
@@ -623,16 +853,23 @@ class Search:
         # scored (unless filters remain to be checked best first, or phrases to be verified).
         big = within is None and any(getattr(scope, name) is not None for name in ENTITIES)
         timed = scope.since is not None or scope.until is not None
-        only = want if exact and not big and not timed else None
-        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, index.K1, index.B, within, role,
+        backlog = self.backlog
+        # (stale entries are left out after pruning: as many more are kept)
+        only = want + len(backlog.dirty) if exact and not big and not timed else None
+        tail = self._pending_matches(parsed.expression, low, high)
+        if tail is None:
+            return None
+        found = postings.conjunction(per_phrase, scorer.idfs, scorer.avgdl, known, within, role,
                                      only)
-        # The unindexed tail and messages with a frequency past what a byte holds: scored from text.
+        if len(backlog.dirty):
+            fresh = ~np.isin(found.ids, backlog.dirty)
+            found = postings.Scored(found.ids[fresh], found.scores[fresh], found.uncertain[fresh])
+        # Messages not folded in yet and those with a frequency past what a byte holds: scored from text.
         redo = found.ids[found.uncertain].tolist()
         if redo:
             keep = ~found.uncertain
             found = postings.Scored(found.ids[keep], found.scores[keep], found.uncertain[keep])
-        if self.newest > mark:
-            redo += self._matches(parsed.expression, max(low, mark + 1), high, self.planner.tail_limit * 2)
+        redo += tail
         scored = scorer.all(self._fetch(redo, scope)) if redo else []
         if not exact:
             return self._verified(found, scored, scope, want, scorer)
@@ -682,19 +919,18 @@ class Search:
             "SELECT term FROM search_terms WHERE term >= ? AND term < ? AND docs > 0", (stem, stem + "\U0010ffff"))]
 
     def _idfs(self, phrases: Sequence[Phrase], total: int) -> list[float]:
-        """bm25's idf of each phrase from the index's document counts plus the unindexed tail's
-        (a phrase: its rarest term's count)."""
+        """bm25's idf of each phrase: how many messages hold it, as FTS5 counts them now. A word:
+        the index's count, less the stale entries holding it, plus the messages not folded in yet
+        that FTS5 finds for it (asked as written: porter is not idempotent, so a stemmed term sent
+        back would stem again). A phrase or prefix: FTS5's count (see ``_phrase_count``)."""
         conn = self.store.conn
-        mark = self.mark
-        tail = self.newest > mark
-        self._docs: dict[str, int] = {}
+        backlog = self.backlog
         self._phrase_docs: list[int] = []
         out = []
         for p in phrases:
             counts = []
             for i, term in enumerate(p.terms):
-                prefix = p.prefix and i == len(p.terms) - 1
-                if prefix:
+                if p.prefix and i == len(p.terms) - 1:
                     n = conn.execute(
                         "SELECT coalesce(sum(docs), 0) FROM search_terms WHERE term >= ? AND term < ?",
                         (term, term + "\U0010ffff"),
@@ -702,16 +938,17 @@ class Search:
                 else:
                     row = conn.execute("SELECT docs FROM search_terms WHERE term = ?", (term,)).fetchone()
                     n = row[0] if row else 0
-                if tail:
-                    n += conn.execute(_TAIL_COUNT, ('"' + term + '"' + ("*" if prefix else ""), mark)).fetchone()[0]
-                if not prefix:
-                    self._docs[term] = n
-                counts.append(min(n, total))
-            estimate = min(counts) if counts else 0  # at least as many as hold the phrase
-            self._phrase_docs.append(estimate)
-            if len(p.terms) > 1 or p.prefix:
-                estimate = self._phrase_count(p, total)  # bm25 counts the messages holding the phrase
-            out.append(index.idf(min(estimate, total), total))
+                counts.append(min(n + len(backlog.pending), total))
+            if len(p.terms) == 1 and not p.prefix:
+                docs = counts[0] - len(backlog.pending) - backlog.holding(p.terms[0], self.stemmer)
+                if len(backlog.pending):
+                    docs += conn.execute(_PENDING_COUNT, {"expression": p.text or _quoted(p), "low": backlog.low,
+                                                          "high": backlog.high}).fetchone()[0]
+                self._phrase_docs.append(docs)
+            else:
+                self._phrase_docs.append(min(counts) if counts else 0)  # at least as many as hold the phrase
+                docs = self._phrase_count(p, total)  # bm25 counts the messages holding the phrase
+            out.append(bm25.idf(min(docs, total), total))
         return out
 
     def _phrase_count(self, p: Phrase, total: int) -> int:
@@ -721,7 +958,7 @@ class Search:
         refresh took messages out)."""
         conn = self.store.conn
         memo = self.stemmer.phrase_counts
-        key = p.text or '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
+        key = p.text or _quoted(p)
         known = memo.get(key)
         changes = self.changes
         if known is not None:
@@ -733,7 +970,7 @@ class Search:
                 memo[key] = (count, self.newest, total, changes)
                 return count
         count = conn.execute(_TAIL_COUNT, (key, 0)).fetchone()[0]
-        if len(memo) >= index.MEMO_LIMIT // 100:
+        if len(memo) >= terms.MEMO_LIMIT // 100:
             memo.clear()
         memo[key] = (count, self.newest, total, changes)
         return count
@@ -746,20 +983,27 @@ class Search:
         return self._fetch(ids, scope) if len(ids) <= limit else None
 
     def _rowid_range(self, scope: Filters) -> tuple[int, int]:
-        """Message ids that can hold the time window (from the index's day ranges)."""
+        """Message ids that can hold the time window (from the index's day ranges, and every
+        message not folded in yet)."""
         conn = self.store.conn
-        mark = self.mark
         low, high = 0, MAX_ROWID
+        if scope.since is None and scope.until is None:
+            return low, high
+        backlog = self.backlog
         if scope.since is not None:
             first = conn.execute(
                 "SELECT min(first_id) FROM search_days WHERE day >= substr(?, 1, 10)", (scope.since,)
             ).fetchone()[0]
-            low = min(first, mark + 1) if first is not None else mark + 1
+            low = MAX_ROWID if first is None else first
+            if len(backlog.pending):
+                low = min(low, backlog.low)
         if scope.until is not None:
             last = conn.execute(
                 "SELECT max(last_id) FROM search_days WHERE day <= substr(?, 1, 10)", (scope.until,)
             ).fetchone()[0]
-            high = max(last or 0, self.newest if self.newest > mark else 0)
+            high = last or 0
+            if len(backlog.pending):
+                high = max(high, backlog.high)
         return low, high
 
     def _in_scope(self, ids: Sequence[int], scope: Filters, limit: int = -1) -> list[int]:
@@ -781,25 +1025,37 @@ class Search:
 
     # -- shaping the hits -----------------------------------------------------------------
 
-    def _hits(self, scored: list[tuple[float, int]], phrases: Sequence[Phrase]) -> list[Hit]:
-        rows = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([m for _, m in scored]),))}
+    def _hits(self, scored: list[tuple[float, int]], expression: str) -> list[Hit]:
+        """The hits, each with FTS5's own snippet (computed for these messages only)."""
+        ids = json.dumps([m for _, m in scored])
+        conn = self.store.conn
+        rows = {r[0]: r for r in conn.execute(_HITS, (ids,))}
+        params = {**_SNIPPET_MARKS, "expression": expression}
         out = []
         for score, mid in scored:
             r = rows.get(mid)
             if r is not None:
-                out.append(Hit(mid, r[1], r[2], r[3], r[4], snippet(self.stemmer, r[5], phrases), score))
+                found = conn.execute(_SNIPPET, {**params, "id": mid}).fetchone()
+                out.append(Hit(mid, r[1], r[2], r[3], r[4], found[0] if found else "", score))
         return out
 
 
-def _ranked_sql(scope: Filters) -> str:
+def _ranked_sql(scope: Filters, *, sorted_by_fts5: bool = False) -> str:
     """FTS5's ranked query for this scope: all messages, a join per match (time or role only), or
-    the matches among a named scope's messages."""
+    the matches among a named scope's messages; ``sorted_by_fts5``: FTS5's sorted plan with
+    snippets (ties unordered), else the exact order (ties newest first) without."""
     if not scope.any:
-        return _RANKED_ALL
+        return _SORTED_ALL if sorted_by_fts5 else _RANKED_ALL
     given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
     if not any(name in ENTITIES for name in given):
-        return _RANKED
-    return _RANKED_WITHIN.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
+        return _SORTED if sorted_by_fts5 else _RANKED
+    conditions = " AND ".join(_CONDITIONS[name] for name in given)
+    return (_SORTED_WITHIN if sorted_by_fts5 else _RANKED_WITHIN).format(conditions=conditions)
+
+
+def _quoted(p: Phrase) -> str:
+    """A phrase parsed from FTS5 syntax without its text, as FTS5 syntax (tests build such)."""
+    return '"' + " ".join(p.terms) + '"' + ("*" if p.prefix else "")
 
 
 def _kth(scored: list[tuple[float, int]], k: int) -> float | None:
@@ -812,11 +1068,13 @@ def _kth(scored: list[tuple[float, int]], k: int) -> float | None:
 class Scorer:
     """bm25 of messages for a conjunction of phrases, computed as FTS5 does."""
 
-    def __init__(self, stemmer: index.Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float) -> None:
+    def __init__(self, stemmer: Stemmer, phrases: Sequence[Phrase], idfs: list[float], avgdl: float,
+                 any_phrase: bool = False) -> None:
         self.stemmer = stemmer
         self.phrases = list(phrases)
         self.idfs = idfs
         self.avgdl = avgdl
+        self.any_phrase = any_phrase  # a message needs one phrase, not all (an absent one adds 0.0)
 
     def all(self, rows: Iterable[tuple[int, str, bytes]]) -> list[tuple[float, int]]:
         out = []
@@ -831,14 +1089,10 @@ class Scorer:
         terms = self.stemmer.words(content)
         if length is None:
             length = len(terms)
-        norm = index.K1 * (1 - index.B + (index.B * length / self.avgdl if self.avgdl else 0))
-        total = 0.0
-        for p, weight in zip(self.phrases, self.idfs):
-            tf = frequency(terms, p)
-            if not tf:
-                return None
-            total += weight * tf * (index.K1 + 1) / (tf + norm)
-        return total
+        tfs = [frequency(terms, p) for p in self.phrases]
+        if not (any(tfs) if self.any_phrase else all(tfs)):
+            return None
+        return bm25.score(tfs, self.idfs, length, self.avgdl)
 
 
 def frequency(terms: list[str], p: Phrase) -> int:
@@ -871,37 +1125,3 @@ def positions(terms: list[str], p: Phrase) -> Iterable[int]:
             n == 1 or (terms[i + n - 1].startswith(last) if p.prefix else terms[i + n - 1] == last)
         ):
             yield i
-
-
-def snippet(stemmer: index.Stemmer, content: str, phrases: Sequence[Phrase], words: int = SNIPPET_WORDS) -> str:
-    """About ``words`` words around the densest matches, matched words marked."""
-    terms = stemmer.words(content)
-    if not terms:
-        return content[:200]
-    hit: dict[int, int] = {}  # term position -> which phrase
-    for k, p in enumerate(phrases):
-        for i in positions(terms, p):
-            for j in range(len(p.terms)):
-                hit.setdefault(i + j, k)
-    start = 0
-    if len(terms) > words and hit:
-        # Windows starting a little before each match: the one holding the most phrases wins.
-        best = (-1, -1)
-        for i in sorted(hit)[:32]:
-            first = max(0, min(i - 3, len(terms) - words))
-            inside = [hit[j] for j in range(first, first + words) if j in hit]
-            key = (len(set(inside)), len(inside))
-            if key > best:
-                best, start = key, first
-    end = min(len(terms), start + words)
-    # Character spans of the window's terms (a word FTS5 splits in two gives two terms).
-    flat = [(a, b) for a, b, ts in itertools.islice(stemmer.spans(content), end) for _ in ts][start:end]
-    out = [ELLIPSIS] if start > 0 else []
-    cursor = flat[0][0]
-    for j, (s, e) in enumerate(flat, start):
-        if j in hit:
-            out.append(content[cursor:s] + MARK[0] + content[s:e] + MARK[1])
-        else:
-            out.append(content[cursor:e])
-        cursor = e
-    return "".join(out) + (ELLIPSIS if end < len(terms) else "")
