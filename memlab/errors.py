@@ -23,3 +23,7 @@ class NotFoundError(MemlabError, LookupError):
 
 class QuerySyntaxError(MemlabError, ValueError):
     """An advanced-mode search expression is malformed."""
+
+
+class MissingExtraError(MemlabError, ImportError):
+    """A command needs an optional extra that isn't installed (e.g. ``pip install 'memlab[duckdb]'``)."""

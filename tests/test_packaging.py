@@ -27,6 +27,9 @@ def test_wheel_ships_sql_and_works_outside_the_checkout(tmp_path):
     assert {p.name for p in (ROOT / "sql").glob("*.sql")} <= shipped
     frozen = {Path(n).name for n in names if n.startswith("memlab/schema/")}
     assert {p.name for p in (ROOT / "memlab" / "schema").glob("*.sql")} <= frozen
+    # and the DuckDB dialect below it (sql/duckdb/, sql/duckdb/tables/)
+    nested = {n.removeprefix("memlab/sql/") for n in names if n.startswith("memlab/sql/duckdb/")}
+    assert {p.relative_to(ROOT / "sql").as_posix() for p in (ROOT / "sql" / "duckdb").rglob("*.sql")} <= nested
     # every subpackage of memlab/ (the list in pyproject.toml is explicit), and the notebooks
     packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "memlab").glob("*/__init__.py")}
     assert packages <= {str(Path(n).parent) for n in names}

@@ -17,16 +17,21 @@ and for zones whose offset is not a whole number of hours (Asia/Kolkata, America
 it reads cost_tracking. ``metric_percentiles`` without window, filters, period or tag reads
 ``metric_totals`` and walks ``idx_memory_metrics_value``; otherwise it reads the measurements.
 Both ways give the same answer (tests hold them to pandas over the raw rows).
+
+Many files: ``Analytics.over_files(paths)`` and ``Analytics.over_parquet(folder)`` ask the same
+questions through DuckDB (``sql/duckdb/``, no rollups: it reads the columns) and return the
+same frames as one SQLite file holding all the rows would (docs/parquet.md).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import validation as v
 from ..errors import ValidationError
-from ..sqlfiles import read_sql
 from . import frames, timebuckets as tb
+from .engines import DuckDBEngine, SQLiteEngine
 from .frames import COUNT, REAL, TEXT
 from .percentiles import metric_percentiles
 
@@ -78,10 +83,38 @@ def _with_bucket(columns: dict, period: str | None, tz: Any, after: str) -> dict
 
 
 class Analytics:
-    """The analytic queries of one memlab database (``db.analytics``)."""
+    """The analytic queries of one memlab database (``db.analytics``), or of many through
+    DuckDB (``Analytics.over_files``, ``Analytics.over_parquet``): the same frames either way."""
 
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: "Store | None" = None, *, engine: Any = None) -> None:
         self.store = store
+        self.engine = engine if engine is not None else SQLiteEngine(store)
+
+    @classmethod
+    def over_files(cls, paths: Iterable[str | os.PathLike[str]]) -> "Analytics":
+        """The same questions asked of several memlab files at once, through DuckDB's sqlite
+        scanner (read-only; needs ``pip install 'memlab[duckdb]'``). Close it when done."""
+        from ..lake.duck import open_files
+
+        return cls(engine=DuckDBEngine(open_files(list(paths))))
+
+    @classmethod
+    def over_parquet(cls, folder: str | os.PathLike[str]) -> "Analytics":
+        """The same questions asked of a folder written by ``memlab export parquet``, through
+        DuckDB (needs ``pip install 'memlab[duckdb]'``). Close it when done."""
+        from ..lake.duck import open_parquet
+
+        return cls(engine=DuckDBEngine(open_parquet(folder)))
+
+    def close(self) -> None:
+        """Close a DuckDB engine (db.analytics needs no closing: the Database owns its file)."""
+        self.engine.close()
+
+    def __enter__(self) -> "Analytics":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     # -- arguments -----------------------------------------------------------------------------
 
@@ -98,7 +131,7 @@ class Analytics:
         """Rows of a grain query at the coarsest grain that is exact in ``zone``, with a ``bucket``."""
         grain = tb.first_grain(period, zone)
         while True:
-            rows = self.store.dataframe(read_sql(sql_name), {**params, "grain": grain})
+            rows = self.engine.rows(sql_name, {**params, "grain": grain})
             if period is None:
                 return rows
             grains = rows["grain"].unique()
@@ -111,9 +144,7 @@ class Analytics:
         return rows
 
     def _has_rollups(self) -> bool:
-        """Whether the 003_analytics_rollups tables exist (a database opened without migrating may lack them)."""
-        return self.store.query_one(
-            "SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = 'cost_hourly'") is not None
+        return self.engine.has_rollups()
 
     def _cost_source(self, by: str, params: dict) -> str:
         """The hourly rollup when it can answer exactly (per model, whole-hour window, no filter
@@ -232,7 +263,7 @@ class Analytics:
         if limit is not None:
             limit = v.count("limit" if not by_cost else "n", limit)
         params, _ = self._params(since, until, user_id=user_id, project_id=project_id, session_id=session_id)
-        rows = self.store.dataframe(read_sql("session_activity"), {**params, "limit": limit, "by_cost": by_cost})
+        rows = self.engine.rows("session_activity", {**params, "limit": limit, "by_cost": by_cost})
         if rows.empty:
             return frames.shaped(None, SESSION_ACTIVITY)
         for column in ("started_at", "last_active_at"):
@@ -282,7 +313,7 @@ class Analytics:
         interactions' tokens and the priced cost of their model calls."""
         params, _ = self._params(since, until, user_id=user_id, project_id=project_id, session_id=session_id,
                                  agent=agent)
-        rows = self.store.dataframe(read_sql("agent_calls"), params)
+        rows = self.engine.rows("agent_calls", params)
         if rows.empty:
             return frames.shaped(None, AGENT_PERFORMANCE)
         rows["success"] = rows["status"] == "success"
@@ -305,7 +336,7 @@ class Analytics:
         agent (``top_not_chosen``; its rate is over decisions that list candidates)."""
         params, _ = self._params(since, until, user_id=user_id, project_id=project_id, session_id=session_id,
                                  agent=agent)
-        return frames.shaped(self.store.dataframe(read_sql("routing_by_agent"), params), ROUTING)
+        return frames.shaped(self.engine.rows("routing_by_agent", params), ROUTING)
 
 
 def _every_bucket(params: dict, seen, period: str, zone: Any) -> "pd.DataFrame":

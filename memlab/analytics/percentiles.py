@@ -59,8 +59,8 @@ def metric_percentiles(analytics, params: dict, zone: Any, *, metrics: Any, perc
     declared = columns(qs, period, tag, zone.key)
     names_json = None if names is None else json.dumps(names)
     unfiltered = all(params.get(f) is None for f in ("since", "until", "user_id", "project_id", "session_id"))
-    if period is None and path is None and unfiltered and analytics._has_rollups():
-        return frames.shaped(_by_index(analytics.store, names_json, qs), declared)
+    if period is None and path is None and unfiltered and analytics.engine.ranks_whole_metrics():
+        return frames.shaped(analytics.engine.whole_metrics(names_json, qs), declared)
     rows = analytics._grained("metric_values", {**params, "metrics": names_json, "tag_path": path}, period, zone)
     if rows.empty:
         return frames.shaped(None, declared)
@@ -73,7 +73,7 @@ def metric_percentiles(analytics, params: dict, zone: Any, *, metrics: Any, perc
     return frames.shaped(out.merge(latest, on=keys, how="left"), declared)
 
 
-def _by_index(store, names_json: str | None, qs: tuple[float, ...]) -> "pd.DataFrame":
+def by_index(store, names_json: str | None, qs: tuple[float, ...]) -> "pd.DataFrame":
     """Whole-table percentiles without reading the rows: counts and sums from metric_totals,
     each order statistic by walking idx_memory_metrics_value from the nearer end."""
     import pandas as pd

@@ -6,7 +6,8 @@ import inspect
 
 import click
 
-from . import cli, db_option, open_db
+from . import cli
+from .lake_options import many_db_option, open_analytics, parquet_option
 
 KINDS = ("cost", "sessions", "metrics", "agents", "routing", "cache", "top")
 FORMATS = ("table", "csv", "json", "markdown")
@@ -50,7 +51,8 @@ def render(frame, fmt: str) -> str:
 
 @cli.command()
 @click.argument("kind", type=click.Choice(KINDS), default="cost")
-@db_option
+@many_db_option
+@parquet_option
 @click.option("--since", help="Start of the window (ISO date or time; dates are read in --tz).")
 @click.option("--until", help="End of the window, exclusive.")
 @click.option("--period", type=click.Choice(PERIODS), help="Bucket by hour, day, week or month.")
@@ -63,19 +65,20 @@ def render(frame, fmt: str) -> str:
 @click.option("--agent", help="Only this agent (cost, cache, agents, routing).")
 @click.option("--limit", type=click.IntRange(min=0), help="sessions: at most this many; top: how many (10).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def report(kind: str, db_path: str, since: str | None, until: str | None, period: str | None, by: str | None,
-           tz: str, user_id: str | None, project_id: str | None, session_id: str | None, model: str | None,
+def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since: str | None, until: str | None,
+           period: str | None, by: str | None, tz: str, user_id: str | None, project_id: str | None, session_id: str | None, model: str | None,
            agent: str | None, limit: int | None, fmt: str) -> None:
     """Answer a common question of the database: cost, sessions, metrics, agents, routing, cache, top.
 
     \b
     memlab report cost --since 2026-01-01 --by model --period week
     memlab report metrics --period day --format markdown
+    memlab report cost --db laptop.db --db server.db   (or --parquet DIR)
     """
     if by is not None and kind != "cost":
         raise click.UsageError("--by applies to 'memlab report cost' only")
-    with open_db(db_path) as db:
-        method, keywords = _query(db.analytics, kind, period, by, limit)
+    with open_analytics(db_paths, parquet_dir) as analytics:
+        method, keywords = _query(analytics, kind, period, by, limit)
         accepted = inspect.signature(method).parameters
         filters = {"since": since, "until": until, "tz": tz, "user_id": user_id, "project_id": project_id,
                    "session_id": session_id, "model": model, "agent": agent}
