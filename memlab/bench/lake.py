@@ -72,9 +72,11 @@ SELECT metric_name, value, unit, session_id, created_at FROM part.memory_metrics
 def _without_indexes(conn: sqlite3.Connection):
     """Drop the indexes and rollup triggers of cost_tracking and memory_metrics for a bulk
     insert; the SQL to make them again. Afterwards each index is one sort instead of millions of
-    random B-tree inserts, and the rollups are summed once (memlab.analytics.rollups.BACKFILL,
-    what the migration does) instead of upserted per row: the same rows either way."""
-    from ..analytics.rollups import BACKFILL
+    random B-tree inserts, and the rollups are summed once (the INSERT ... SELECT backfill of
+    migration 003, as it ran) instead of upserted per row: the same rows either way."""
+    from ..migrations import frozen, statements
+
+    backfill = [s for s in statements(frozen("003_analytics_rollups")) if _first_word(s) == "INSERT"]
 
     found = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
                          " AND sql IS NOT NULL AND tbl_name IN ('cost_tracking', 'memory_metrics')"
@@ -82,7 +84,13 @@ def _without_indexes(conn: sqlite3.Connection):
     for kind, name, _ in found:
         conn.execute(f'DROP {kind.upper()} "{name}"')
     return ["DELETE FROM cost_hourly", "DELETE FROM metric_totals",
-            *[s.strip() for s in BACKFILL.strip().split(";") if s.strip()], *[sql for _, _, sql in found]]
+            *backfill, *[sql for _, _, sql in found]]
+
+
+def _first_word(statement: str) -> str:
+    """A statement's first keyword, past its leading comment lines."""
+    lines = [line for line in statement.splitlines() if line.strip() and not line.lstrip().startswith("--")]
+    return lines[0].split()[0].upper() if lines else ""
 
 
 def fleet_file(path: Path, rows: int, file: int) -> Path:
