@@ -53,7 +53,7 @@ def dashboard_database() -> "Database":
 
     path = os.environ.get("MEMLAB_DB")
     if path:
-        return memlab.open(path)
+        return memlab.open(path, create=False)
     if "path" not in _FRESH:
         folder = Path(tempfile.mkdtemp(prefix="memlab-demo-"))
         _FRESH["path"] = folder / "demo.db"
