@@ -73,7 +73,8 @@ def cost_over_time(df: "pd.DataFrame") -> str:
     if not unpriced.empty:
         group = [c for c in df.columns if c not in ("bucket", "requests", "tokens", "cost_usd")][0]
         names = ", ".join(dict.fromkeys(unpriced[group].astype(str)))
-        note = f" {_n(int(unpriced['requests'].sum()), 'call')} ({names}) have no price and are not counted."
+        calls = int(unpriced["requests"].sum())
+        note = f" {_n(calls, 'call')} ({names}) {'has' if calls == 1 else 'have'} no price and {'is' if calls == 1 else 'are'} not counted."
     priced = df[df["cost_usd"].fillna(0) > 0]
     if priced.empty:
         return "No priced model calls in this range." + note
