@@ -63,9 +63,18 @@ def open(
     return Database(path, migrate=migrate, create=create, clock=clock, redact=redact)
 
 
+# Submodules people reach as attributes after ``import memlab`` (``memlab.redact.default_redactor``),
+# imported on first use so ``import memlab`` stays light.
+SUBMODULES = frozenset({"redact", "readings", "plots", "archive", "imports", "analytics", "prices", "progress", "demo"})
+
+
 def __getattr__(name: str):
     if name == "Database":
         from .database import Database
 
         return Database
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'memlab' has no attribute {name!r}")
