@@ -53,7 +53,7 @@ def demo(db_path: str, report: str, quiet: bool) -> None:
                f"{figures['messages']:,} messages in {figures['sessions']:,} sessions "
                f"of {figures['users']:,} users, {figures['first'][:10]} to {figures['last'][:10]}")
     click.echo("running the dashboard notebook ...")
-    target = show.render_dashboard(db_path, report)
+    target = show.render_dashboard(db_path, report, progress=False if quiet else None)
     click.echo(f"model calls      {figures['calls']:,} costing ${figures['cost_usd']:,.2f}"
                + (f" ({figures['unpriced_calls']:,} unpriced)" if figures["unpriced_calls"] else ""))
     for row in figures["top_models"]:
