@@ -101,7 +101,7 @@ def activity_over_time(df: "pd.DataFrame") -> str:
     if len(active) == 1:
         return f"All activity fell in the {grain} starting {_day(busiest['bucket'])}: {head}."
     return (
-        f"The busiest {grain} started {_day(busiest['bucket'])}: {head}, against a median of "
+        f"The busiest {grain} {'was' if grain == 'day' else 'started'} {_day(busiest['bucket'])}: {head}, against a median of "
         f"{active['messages'].median():,.0f} messages over the {len(active):,} {grain}s with activity."
     )
 
@@ -115,8 +115,9 @@ def session_activity(df: "pd.DataFrame") -> str:
     if costs.empty:
         return f"No priced sessions in this range ({_n(len(df), 'session')}, none with a priced model call)."
     top = df.loc[costs.idxmax()]
-    who = " on ".join(str(top[c]) for c in ("user_id", "project_id") if isinstance(top[c], str) and top[c])
-    name = f"session {top['session_id']}" + (f" ({who})" if who else "")
+    who = " ".join(f"{word} {top[c]}" for word, c in (("of", "user_id"), ("on", "project_id"))
+                   if isinstance(top[c], str) and top[c])
+    name = f"the session {who}" if who else f"session {top['session_id']}"
     if len(costs) == 1:
         return (f"Of {_n(len(df), 'session')}, only {name} has priced calls: {_usd(top['cost_usd'])} over "
                 f"{_n(int(top['messages']), 'message')}.")
@@ -176,7 +177,7 @@ def routing(df: "pd.DataFrame") -> str:
     top = df.loc[df["decisions"].idxmax()]
     judged = int(df["with_outcome"].sum())
     overrides = int(df["top_not_chosen"].sum())
-    share = (f"all {_n(total, 'decision')} went to {top['selected_agent']}" if len(df) == 1
+    share = (f"All {_n(total, 'decision')} went to {top['selected_agent']}" if len(df) == 1
              else f"{top['selected_agent']} gets {_pct(top['decisions'] / total)} of {_n(total, 'decision')}")
     if judged:
         success = (df["success_rate"].fillna(0) * df["with_outcome"]).sum() / judged
@@ -184,7 +185,7 @@ def routing(df: "pd.DataFrame") -> str:
     else:
         outcome = "no outcome has been recorded yet"
     return (
-        f"{share[0].upper()}{share[1:]}; {outcome}, and the router picked an agent other than its top-scored "
+        f"{share}; {outcome}, and the router picked an agent other than its top-scored "
         f"candidate {_n(overrides, 'time')} ({_pct(overrides / total)})."
     )
 
