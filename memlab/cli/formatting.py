@@ -2,14 +2,14 @@
 
 Every command that prints a table calls ``table()`` (or ``markdown()``); machine formats (CSV,
 JSON) don't come here and keep full precision. Rules by column: ``*_usd`` two decimals, ``*_ms``
-and timedeltas as durations (``2h 20m``), times to the minute, other floats three significant
-figures, counts with thousands separators, missing values as ``-``.
+and timedeltas as durations (``2h 20m``), times to the minute (dates when every time of the column
+is midnight), other floats three figures (``0.199``, ``2.32``, ``141``), whole numbers with
+thousands separators, missing values as ``-``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import shutil
 import textwrap
 from typing import Any, Iterable, Sequence
@@ -30,7 +30,7 @@ def duration(value: Any) -> str:
         return "-" + duration(-seconds)
     if seconds < 1:
         return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
+    if seconds < 59.5:
         return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
     minutes, s = divmod(round(seconds), 60)
     hours, m = divmod(minutes, 60)
@@ -88,8 +88,8 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], *, max_width: i
     """Rows as an aligned text table no wider than ``max_width`` (default: ``width()``).
 
     Numbers and durations are right-aligned; headers wrap at ``_`` rather than widen a column
-    of short values. When the table is still too wide, rich shrinks the text columns and cuts
-    their cells with ``…``; numbers and times keep their full width.
+    of short values. When the table is still too wide, ``_fit`` narrows the text columns and
+    their cells end in ``…``; numbers and times keep their full width while anything else can give.
     """
     from rich import box
     from rich.console import Console
@@ -97,19 +97,15 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], *, max_width: i
 
     headers = [str(h) for h in headers]
     raw = [list(r) for r in rows]
-    n = len(headers)
-    dates = [bool(raw) and all(_missing(r[i]) or _is_midnight(r[i]) for r in raw) for i in range(n)]
-    texts = [[_date(v) if d and not _missing(v) else cell(v, h) for v, h, d in zip(r, headers, dates)] for r in raw]
-    numeric = [any(not _missing(r[i]) for r in raw) and all(_missing(r[i]) or _is_number(r[i]) for r in raw)
-               for i in range(n)]
+    texts, numeric = _cells(raw, headers)
     fixed = [numeric[i] or (bool(raw) and all(_missing(r[i]) or isinstance(r[i], dt.datetime) for r in raw))
-             for i in range(n)]
-    cells = [max([1, *(len(r[i]) for r in texts)]) for i in range(n)]
+             for i in range(len(headers))]
+    cells = [max([1, *(len(r[i]) for r in texts)]) for i in range(len(headers))]
     words = [max(len(w) for w in (h.split("_") or [""])) for h in headers]
     widths = _fit([max(c, w) for c, w in zip(cells, words)], cells, headers, fixed, max_width or width())
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=False)
     for h, w, num in zip(headers, widths, numeric):
-        title = "\n".join(_cut(line, w) for line in textwrap.wrap(h.replace("_", " "), width=w, break_long_words=False))
+        title = "\n".join(_cut(part, w) for part in textwrap.wrap(h.replace("_", " "), width=w, break_long_words=False))
         grid.add_column(title or h, justify="right" if num else "left", no_wrap=True, overflow="ellipsis", width=w)
     for r in texts:
         grid.add_row(*r)
@@ -142,12 +138,8 @@ def markdown(frame) -> str:
     from tabulate import tabulate
 
     headers = [str(c) for c in frame.columns]
-    raw = [list(r) for r in frame.astype(object).itertuples(index=False)]
-    dates = [bool(raw) and all(_missing(r[i]) or _is_midnight(r[i]) for r in raw) for i in range(len(headers))]
-    rows = [[(_date(v) if d and not _missing(v) else cell(v, h)).replace("|", "\\|")
-             for v, h, d in zip(r, headers, dates)] for r in raw]
-    numeric = [frame[c].notna().any() and all(_missing(v) or _is_number(v) for v in frame[c].astype(object))
-               for c in frame.columns]
+    texts, numeric = _cells([list(r) for r in frame.astype(object).itertuples(index=False)], headers)
+    rows = [[t.replace("|", "\\|") for t in r] for r in texts]
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True,
                     colalign=["right" if n else "left" for n in numeric])
 
@@ -162,6 +154,16 @@ def line(parts: Sequence[str], text: str, *, max_width: int | None = None) -> st
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 session``, ``2 sessions`` (thousands separated)."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _cells(raw: list[list[Any]], headers: list[str]) -> tuple[list[list[str]], list[bool]]:
+    """Each value as text (a column of midnights as dates), and which columns are numbers."""
+    n = len(headers)
+    dates = [bool(raw) and all(_missing(r[i]) or _is_midnight(r[i]) for r in raw) for i in range(n)]
+    texts = [[_date(v) if d and not _missing(v) else cell(v, h) for v, h, d in zip(r, headers, dates)] for r in raw]
+    numeric = [any(not _missing(r[i]) for r in raw) and all(_missing(r[i]) or _is_number(r[i]) for r in raw)
+               for i in range(n)]
+    return texts, numeric
 
 
 def _fit(widths: list[int], cells: list[int], headers: list[str], fixed: list[bool], limit: int) -> list[int]:

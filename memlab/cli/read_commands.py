@@ -6,6 +6,7 @@ works too (tables cut long ids with ``…``, and the cut id can be pasted as it 
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import click
@@ -82,9 +83,10 @@ def _session(db, session_id: str) -> None:
     s = db.sessions.get(session_id)
     click.echo(f"session {s['session_id']}")
     for label in ("user_id", "project_id", "status", "created_at", "last_active_at"):
-        click.echo(f"  {label.replace('_', ' '):<15}{formatting.cell(s[label])}")
+        value = s[label][:19].replace("T", " ") if label.endswith("_at") and s[label] else s[label]
+        click.echo(f"  {label.replace('_', ' '):<15}{formatting.cell(value)}")
     if s.get("metadata"):
-        click.echo(f"  {'metadata':<15}{formatting.cell(str(s['metadata']))}")
+        click.echo(f"  {'metadata':<15}{json.dumps(s['metadata'], ensure_ascii=False)}")
     rows = [(c["conversation_id"], c.get("title"), c["created_at"][:16].replace("T", " "),
              db.query_one("SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?", (c["conversation_id"],))["n"])
             for c in db.conversations.list(session_id)]
