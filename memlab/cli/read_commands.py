@@ -52,15 +52,15 @@ def show(item: str, db_path: str) -> None:
 
     with open_db(db_path) as db:
         text = item.strip().lstrip("#").rstrip(formatting.ELLIPSIS)
-        if text.isdigit() and not _matches(db, "sessions", "session_id", text) \
-                and not _matches(db, "conversations", "conversation_id", text):
+        if text.isdigit() and not _matches(db, "session", text) \
+                and not _matches(db, "conversation", text):
             _message(db.messages.get(int(text)), db)
             return
-        found = _matches(db, "sessions", "session_id", text)
+        found = _matches(db, "session", text)
         if len(found) == 1:
             _session(db, found[0])
             return
-        conversations = _matches(db, "conversations", "conversation_id", text)
+        conversations = _matches(db, "conversation", text)
         if len(conversations) == 1 and not found:
             _conversation(db, conversations[0])
             return
@@ -69,13 +69,21 @@ def show(item: str, db_path: str) -> None:
         raise NotFoundError(f"no session, conversation or message {item!r}")
 
 
-def _matches(db, table: str, column: str, start: str) -> list[str]:
-    """Ids equal to ``start``, else the ids that begin with it (at most a few)."""
-    exact = db.query(f"SELECT {column} AS id FROM {table} WHERE {column} = ?", (start,))
-    if exact or len(start) < 4:
-        return [r["id"] for r in exact]
-    rows = db.query(f"SELECT {column} AS id FROM {table} WHERE substr({column}, 1, ?) = ? LIMIT 5",
-                    (len(start), start))
+# Ids equal to the text given, else those that begin with it (at most a few), per kind of id.
+_MATCHES = {
+    "session": ("SELECT session_id AS id FROM sessions WHERE session_id = ?",
+                "SELECT session_id AS id FROM sessions WHERE substr(session_id, 1, ?) = ? LIMIT 5"),
+    "conversation": ("SELECT conversation_id AS id FROM conversations WHERE conversation_id = ?",
+                     "SELECT conversation_id AS id FROM conversations WHERE substr(conversation_id, 1, ?) = ? LIMIT 5"),
+}
+
+
+def _matches(db, kind: str, start: str) -> list[str]:
+    """The ``kind`` ids equal to ``start``, else (4 characters or more) those beginning with it."""
+    exact, beginning = _MATCHES[kind]
+    rows = db.query(exact, (start,))
+    if not rows and len(start) >= 4:
+        rows = db.query(beginning, (len(start), start))
     return [r["id"] for r in rows]
 
 
