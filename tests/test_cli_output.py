@@ -126,3 +126,17 @@ def test_search_prints_one_line_per_hit(filled):
     lines = out.splitlines()
     assert len([line for line in lines if line.startswith("#")]) == 3
     assert all(len(line) <= 80 for line in lines) and "3 hits" in out
+
+
+def test_import_errors_name_the_path_as_given(db, tmp_path, monkeypatch):
+    from memlab.imports import import_claude_code, import_jsonl, import_llm_logs
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("LLM_USER_PATH", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    with pytest.raises(memlab.NotFoundError, match=r"no llm logs database at '~/.config/io.datasette.llm/logs.db'"):
+        import_llm_logs(db)
+    with pytest.raises(memlab.NotFoundError, match=r"no Claude Code transcripts at 'nowhere/projects'"):
+        import_claude_code(db, "nowhere/projects")
+    with pytest.raises(memlab.NotFoundError, match=r"no such file or folder: 'old/history.jsonl'"):
+        import_jsonl(db, "old/history.jsonl")
