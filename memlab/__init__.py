@@ -47,18 +47,25 @@ def open(
     path: str | os.PathLike[str] | None = None,
     *,
     migrate: bool = True,
+    create: bool = True,
     clock: "Clock | None" = None,
     redact: "Callable[[str], str] | None" = None,
 ) -> "Database":
     """Open (creating if needed) a memlab database and bring its schema up to date.
 
     ``path`` defaults to ``$MEMLAB_DB``, else ``./memlab.db``; ``":memory:"`` for tests.
-    A new file is created with mode 0600. ``clock`` returns aware UTC datetimes. ``redact``
+    A new file is created with mode 0600; readers pass ``create=False`` so that a mistyped path
+    raises ``DatabaseFileError`` ("no memlab database at 'typo.db'") instead of making an empty one. ``clock`` returns aware UTC datetimes. ``redact``
     (e.g. ``memlab.redact.default_redactor``) rewrites free text before it is stored.
     """
     from .database import Database
 
-    return Database(path, migrate=migrate, clock=clock, redact=redact)
+    return Database(path, migrate=migrate, create=create, clock=clock, redact=redact)
+
+
+# Submodules people reach as attributes after ``import memlab`` (``memlab.redact.default_redactor``),
+# imported on first use so ``import memlab`` stays light.
+SUBMODULES = frozenset({"redact", "readings", "plots", "archive", "imports", "analytics", "prices", "progress", "demo"})
 
 
 def __getattr__(name: str):
@@ -66,4 +73,8 @@ def __getattr__(name: str):
         from .database import Database
 
         return Database
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'memlab' has no attribute {name!r}")

@@ -53,7 +53,7 @@ def dashboard_database() -> "Database":
 
     path = os.environ.get("MEMLAB_DB")
     if path:
-        return memlab.open(path)
+        return memlab.open(path, create=False)
     if "path" not in _FRESH:
         folder = Path(tempfile.mkdtemp(prefix="memlab-demo-"))
         _FRESH["path"] = folder / "demo.db"
@@ -73,9 +73,12 @@ def notebook_path(name: str = "dashboard") -> Path:
     return path
 
 
-def render_dashboard(db_path: str | os.PathLike[str], report: str | os.PathLike[str], *, timeout: int = 600) -> Path:
+def render_dashboard(db_path: str | os.PathLike[str], report: str | os.PathLike[str], *, timeout: int = 600,
+                     progress: bool | None = None) -> Path:
     """Run the dashboard notebook against ``db_path`` and write it, outputs included, as one
-    standalone HTML file (plots embedded) at ``report``."""
+    standalone HTML file (plots embedded) at ``report``; a bar counts the cells run."""
+    from .progress import bar as progress_bar
+
     import nbformat
     from jupyter_client import KernelManager
     from nbclient import NotebookClient
@@ -86,11 +89,15 @@ def render_dashboard(db_path: str | os.PathLike[str], report: str | os.PathLike[
     with tempfile.TemporaryDirectory(prefix="memlab-run-") as workdir:
         # IPC sockets in a private temporary folder: no TCP port, no "unencrypted" warning.
         manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(workdir) / "kernel"))
+        cells = progress_bar(total=sum(c.cell_type == "code" for c in notebook.cells), desc="dashboard",
+                             unit="cell", progress=progress)
         client = NotebookClient(notebook, km=manager, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": workdir}})
+                                resources={"metadata": {"path": workdir}},
+                                on_cell_executed=lambda **_: cells.update())
         try:
             client.execute(env=env)
         finally:
+            cells.close()
             if manager.has_kernel:
                 manager.shutdown_kernel()
     html, _ = HTMLExporter().from_notebook_node(notebook)

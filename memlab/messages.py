@@ -94,6 +94,12 @@ class Messages(Records):
         """The message, or NotFoundError."""
         return self._require("SELECT * FROM messages WHERE id = ?", message_id, "message")
 
+    def list(self, conversation_id: str) -> list[dict]:
+        """A conversation's messages, oldest first (NotFoundError for an unknown conversation)."""
+        if self.store.query_one("SELECT 1 AS x FROM conversations WHERE conversation_id = ?", (conversation_id,)) is None:
+            raise NotFoundError(f"unknown conversation {conversation_id!r}")
+        return self._all("SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, id", (conversation_id,))
+
     def recent(
         self,
         *,

@@ -20,8 +20,24 @@ def _pct(value: float) -> str:
     return f"{value:.0%}" if value >= 0.01 or value == 0 else f"{value:.1%}"
 
 
+def _n(count: int, word: str) -> str:
+    """``1 session``, ``2 sessions``."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
 def _day(bucket) -> str:
     return bucket.strftime("%Y-%m-%d")
+
+
+def _grain(buckets) -> str:
+    """What a bucket is (hour, day, week, month) from the gaps between the frame's buckets."""
+    import pandas as pd
+
+    gaps = pd.Series(sorted(set(buckets))).diff().dropna()
+    if gaps.empty:
+        return "period"
+    hours = gaps.min().total_seconds() / 3600
+    return "hour" if hours <= 1 else "day" if hours <= 25 else "week" if hours <= 24 * 7 else "month"
 
 
 def cost_by_model(df: "pd.DataFrame") -> str:
@@ -44,39 +60,72 @@ def cost_by_model(df: "pd.DataFrame") -> str:
 
 
 def cost_over_time(df: "pd.DataFrame") -> str:
-    """The costliest and the cheapest bucket."""
-    if df.empty or df["cost_usd"].fillna(0).sum() == 0:
-        return "No priced model calls in this range."
-    totals = df.groupby("bucket")["cost_usd"].sum()
-    high, low = totals.idxmax(), totals.idxmin()
+    """The costliest bucket against the typical one among those with priced calls.
+
+    Buckets without calls (and partial first and last buckets) are not called the quietest:
+    the median is taken over the buckets that had priced calls, and the count says how many.
+    """
+    if df.empty:
+        return "No model calls in this range."
+    grain = _grain(df["bucket"])
+    unpriced = df[(df["requests"] > 0) & df["cost_usd"].isna()]
+    note = ""
+    if not unpriced.empty:
+        group = [c for c in df.columns if c not in ("bucket", "requests", "tokens", "cost_usd")][0]
+        names = ", ".join(dict.fromkeys(unpriced[group].astype(str)))
+        calls = int(unpriced["requests"].sum())
+        note = f" {_n(calls, 'call')} ({names}) {'has' if calls == 1 else 'have'} no price and {'is' if calls == 1 else 'are'} not counted."
+    priced = df[df["cost_usd"].fillna(0) > 0]
+    if priced.empty:
+        return "No priced model calls in this range." + note
+    totals = priced.groupby("bucket")["cost_usd"].sum()
+    high = totals.idxmax()
+    if len(totals) == 1:
+        return f"All {_usd(totals[high])} of priced spend fell in the {grain} starting {_day(high)}." + note
     return (
-        f"Spend peaked in the bucket starting {_day(high)} at {_usd(totals[high])}, against "
-        f"{_usd(totals[low])} in the quietest (starting {_day(low)}) and {_usd(totals.mean())} on average."
+        f"Spend peaked in the {grain} starting {_day(high)} at {_usd(totals[high])}, against a median of "
+        f"{_usd(totals.median())} over the {len(totals):,} {grain}s with priced calls." + note
     )
 
 
 def activity_over_time(df: "pd.DataFrame") -> str:
-    """The busiest bucket against the usual one."""
+    """The busiest bucket against the typical active one."""
     if df.empty or df["messages"].sum() == 0:
         return "No sessions or messages in this range."
-    busiest = df.loc[df["messages"].idxmax()]
+    grain = _grain(df["bucket"])
+    active = df[df["messages"] > 0]
+    busiest = active.loc[active["messages"].idxmax()]
+    users = int(busiest["active_users"])
+    people = "" if users == 0 else " from 1 person" if users == 1 else f" from {users:,} people"
+    head = (f"{_n(int(busiest['messages']), 'message')} in {_n(int(busiest['sessions']), 'session')}{people}")
+    if len(active) == 1:
+        return f"All activity fell in the {grain} starting {_day(busiest['bucket'])}: {head}."
     return (
-        f"The busiest bucket started {_day(busiest['bucket'])}: {busiest['messages']:,} messages in "
-        f"{busiest['sessions']:,} sessions from {busiest['active_users']:,} people, against a median of "
-        f"{df['messages'].median():,.0f} messages."
+        f"The busiest {grain} {'was' if grain == 'day' else 'started'} {_day(busiest['bucket'])}: {head}, against a median of "
+        f"{active['messages'].median():,.0f} messages over the {len(active):,} {grain}s with activity."
     )
 
 
 def session_activity(df: "pd.DataFrame") -> str:
     """How far the costliest session stands above the typical one."""
-    costs = df["cost_usd"].dropna() if not df.empty else df.get("cost_usd")
-    if costs is None or costs.empty or costs.max() == 0:
-        return "No priced sessions in this range."
+    if df.empty:
+        return "No sessions in this range."
+    costs = df["cost_usd"].dropna()
+    costs = costs[costs > 0]
+    if costs.empty:
+        return f"No priced sessions in this range ({_n(len(df), 'session')}, none with a priced model call)."
     top = df.loc[costs.idxmax()]
+    who = " ".join(f"{word} {top[c]}" for word, c in (("of", "user_id"), ("on", "project_id"))
+                   if isinstance(top[c], str) and top[c])
+    name = f"the session {who}" if who else f"session {top['session_id']}"
+    if len(costs) == 1:
+        return (f"Of {_n(len(df), 'session')}, only {name} has priced calls: {_usd(top['cost_usd'])} over "
+                f"{_n(int(top['messages']), 'message')}.")
+    median = costs.median()
     return (
-        f"The costliest of {len(df):,} sessions ({top['user_id']} on {top['project_id']}) cost "
-        f"{_usd(top['cost_usd'])} over {top['messages']:,} messages, {top['cost_usd'] / costs.median():,.1f}x "
-        f"the median session ({_usd(costs.median())})."
+        f"The costliest of {_n(len(costs), 'priced session')}, {name}, cost {_usd(top['cost_usd'])} over "
+        f"{_n(int(top['messages']), 'message')}, {top['cost_usd'] / median:,.1f}x the median priced session "
+        f"({_usd(median)})."
     )
 
 
@@ -93,44 +142,70 @@ def metric_percentiles(df: "pd.DataFrame") -> str:
 
 
 def agent_performance(df: "pd.DataFrame") -> str:
-    """The busiest, the least reliable and the slowest agent."""
+    """The busiest, the least reliable and the slowest agent, each said only when it stands out."""
     if df.empty:
         return "No agent interactions in this range."
+    if len(df) == 1:
+        row = df.iloc[0]
+        rate = "" if row["success_rate"] != row["success_rate"] else f", {_pct(row['success_rate'])} of them successful"
+        speed = ("" if row["p50_duration_ms"] != row["p50_duration_ms"]
+                 else f", {row['p50_duration_ms'] / 1000:,.1f} s median")
+        return f"{row['agent_name']} is the only agent: {_n(int(row['calls']), 'call')}{rate}{speed}."
     busiest = df.loc[df["calls"].idxmax()]
-    weakest = df.loc[df["success_rate"].idxmin()]
-    slowest = df.loc[df["p50_duration_ms"].idxmax()]
-    least = "it also" if weakest["agent_name"] == busiest["agent_name"] else weakest["agent_name"]
-    return (
-        f"{busiest['agent_name']} does the most work ({busiest['calls']:,} calls); {least} "
-        f"succeeds least often ({_pct(weakest['success_rate'])}), and {slowest['agent_name']} is slowest at "
-        f"{slowest['p50_duration_ms'] / 1000:,.1f} s median."
-    )
+    parts = [f"{busiest['agent_name']} does the most work ({_n(int(busiest['calls']), 'call')} of "
+             f"{int(df['calls'].sum()):,})"]
+    rates = df["success_rate"].dropna()
+    if not rates.empty and rates.min() < rates.max():
+        weakest = df.loc[rates.idxmin()]
+        name = "it also" if weakest["agent_name"] == busiest["agent_name"] else weakest["agent_name"]
+        parts.append(f"{name} succeeds least often ({_pct(weakest['success_rate'])} against "
+                     f"{_pct(rates.max())} for the best)")
+    elif not rates.empty:
+        parts.append(f"every agent succeeds {_pct(rates.max())} of the time")
+    durations = df["p50_duration_ms"].dropna()
+    if len(durations) > 1 and durations.min() < durations.max():
+        slowest = df.loc[durations.idxmax()]
+        parts.append(f"{slowest['agent_name']} is slowest at {slowest['p50_duration_ms'] / 1000:,.1f} s median")
+    return "; ".join(parts) + "."
 
 
 def routing(df: "pd.DataFrame") -> str:
     """Where the router sends work, and how often it went past its top score."""
     if df.empty:
         return "No routing decisions in this range."
-    total = df["decisions"].sum()
+    total = int(df["decisions"].sum())
     top = df.loc[df["decisions"].idxmax()]
-    judged = df["with_outcome"].sum()
-    success = (df["success_rate"].fillna(0) * df["with_outcome"]).sum() / judged if judged else float("nan")
-    overrides = df["top_not_chosen"].sum()
+    judged = int(df["with_outcome"].sum())
+    overrides = int(df["top_not_chosen"].sum())
+    share = (f"All {_n(total, 'decision')} went to {top['selected_agent']}" if len(df) == 1
+             else f"{top['selected_agent']} gets {_pct(top['decisions'] / total)} of {_n(total, 'decision')}")
+    if judged:
+        success = (df["success_rate"].fillna(0) * df["with_outcome"]).sum() / judged
+        outcome = f"{_pct(success)} of the {_n(judged, 'judged outcome')} succeeded"
+    else:
+        outcome = "no outcome has been recorded yet"
     return (
-        f"{top['selected_agent']} gets {_pct(top['decisions'] / total)} of {total:,} decisions; "
-        f"{_pct(success)} of judged outcomes succeeded, and the router picked an agent other than its "
-        f"top-scored candidate {overrides:,} times ({_pct(overrides / total)})."
+        f"{share}; {outcome}, and the router picked an agent other than its top-scored "
+        f"candidate {_n(overrides, 'time')} ({_pct(overrides / total)})."
     )
 
 
 def cache_efficiency(df: "pd.DataFrame") -> str:
-    """How much of the input came from the prompt cache and what it saved."""
+    """How much of the input came from the prompt cache and what it saved (priced models only)."""
     if df.empty:
         return "No model calls in this range."
     prompt = (df["input_tokens"] + df["cache_read_tokens"] + df["cache_write_tokens"]).sum()
-    ratio = df["cache_read_tokens"].sum() / prompt if prompt else 0.0
-    best = df.loc[df["hit_ratio"].idxmax()]
-    return (
-        f"{_pct(ratio)} of all prompt tokens were read from a cache, saving {_usd(df['savings_usd'].sum())} "
-        f"against full input prices; {best['model']} reuses most ({_pct(best['hit_ratio'])})."
-    )
+    if not prompt:
+        return "No prompt tokens recorded in this range."
+    ratio = df["cache_read_tokens"].sum() / prompt
+    saved = df["savings_usd"].dropna()
+    savings = (f", saving {_usd(saved.sum())} against full input prices" if not saved.empty else "")
+    unknown = df[df["savings_usd"].isna() & (df["cache_read_tokens"] > 0)]
+    if not unknown.empty and savings:
+        savings += f" ({', '.join(unknown['model'].astype(str))} unpriced, not counted)"
+    text = f"{_pct(ratio)} of all prompt tokens were read from a cache{savings}"
+    ratios = df["hit_ratio"].dropna()
+    if len(ratios) > 1:
+        best = df.loc[ratios.idxmax()]
+        text += f"; {best['model']} reuses most ({_pct(best['hit_ratio'])})"
+    return text + "."

@@ -131,12 +131,14 @@ class Store:
         path: str | os.PathLike[str] | None = None,
         *,
         migrate: bool = True,
+        create: bool = True,
         clock: Clock | None = None,
         redact: Callable[[str], str] | None = None,
     ) -> None:
         raw = str(path) if path is not None else default_path()
         self.is_memory = raw == MEMORY
         self.path = Path(raw) if not self.is_memory else None
+        self.created = False  # True when this open made the file (readers pass create=False)
         self.clock: Clock = clock or system_clock
         self.redactor: Callable[[str], str] | None = None
         if redact is not None:
@@ -145,7 +147,7 @@ class Store:
         # What the layers above remember per connection (search's stemmer, say): it lives as
         # long as this store, never in a module global.
         self.memo: dict[str, Any] = {}
-        self.conn = self._connect()
+        self.conn = self._connect(raw, create)
         try:
             self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
             self._check_version()
@@ -157,7 +159,7 @@ class Store:
 
     # -- opening -----------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, given: str, create: bool) -> sqlite3.Connection:
         if self.is_memory:
             conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False, factory=_Connection)
             self._apply_pragmas(conn)
@@ -167,11 +169,15 @@ class Store:
         name = _describe(path)
         if path.is_dir():
             raise DatabaseFileError(f"{name} is a directory, not a database file")
+        if not create and not path.exists():
+            # The path as the user gave it: they typed it, and a typo must be visible.
+            raise DatabaseFileError(f"no memlab database at {given!r}")
         if not path.parent.exists():
             raise DatabaseFileError(f"the folder for {name} does not exist")
         if not path.exists():
             try:
                 _create_private_file(path)
+                self.created = True
             except FileExistsError:
                 pass  # another process created it first: open theirs
             except PermissionError as e:

@@ -38,6 +38,7 @@ def test_migrate_list_shows_applied(tmp_path):
 
 def test_stats_json(tmp_path):
     path = str(tmp_path / "m.db")
+    run("init", "--db", path)
     result = run("stats", "--db", path, "--json")
     info = json.loads(result.output)
     assert info["journal_mode"] == "wal" and info["tables"]["messages"] == 0

@@ -69,13 +69,25 @@ def test_demo_command_generates_reports_and_reuses_on_a_second_run(tmp_path, mon
     runner = CliRunner()
     first = runner.invoke(cli, ["demo", "--quiet"])
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("generated memlab.db: 5,000 messages")
+    assert first.stdout.startswith("generated memlab.db: 5,000 messages")
+    assert first.stderr.startswith("created memlab.db")
     report = (tmp_path / "memlab-report.html").read_text(encoding="utf-8")
     assert "<html" in report and "data:image/png;base64" in report
     assert "Traceback" not in report
     assert str(tmp_path / "memlab-report.html") in first.output
     second = runner.invoke(cli, ["demo", "--quiet"])
     assert second.exit_code == 0, second.output
-    assert second.output.startswith("using memlab.db: 5,000 messages")
+    assert second.stdout.startswith("using memlab.db: 5,000 messages") and "created" not in second.stderr
     with memlab.open(tmp_path / "memlab.db") as db:
         assert db.count("messages") == demo.DEMO_MESSAGES
+
+
+@pytest.mark.slow
+def test_rendering_the_dashboard_shows_a_bar_of_its_cells(tmp_path, capsys):
+    with memlab.open(tmp_path / "small.db") as db:
+        from memlab.synth import generate
+
+        generate(db, messages=200, days=3, seed=1, progress=False)
+    demo.render_dashboard(tmp_path / "small.db", tmp_path / "r.html", progress=True)
+    cells = sum(c["cell_type"] == "code" for c in __import__("json").loads(demo.notebook_path().read_text())["cells"])
+    assert f"{cells}/{cells}" in capsys.readouterr().err and (tmp_path / "r.html").exists()

@@ -54,3 +54,16 @@ def test_wheel_ships_sql_and_works_outside_the_checkout(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[1] == "agent_interactions"
+
+
+def test_every_package_sits_where_its_name_says():
+    """What makes the editable install a plain .pth entry (no import finder, no setuptools
+    warning about folders named like the package): one root, no per-package directories."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert config.get("package-dir", {"": "."}) == {"": "."}
+    for package in config["packages"]:
+        assert (ROOT.joinpath(*package.split(".")) / "__init__.py").is_file(), package
+    assert (ROOT / "memlab" / "sql").resolve() == (ROOT / "sql").resolve()
+    assert (ROOT / "memlab" / "notebooks").resolve() == (ROOT / "notebooks").resolve()

@@ -139,6 +139,7 @@ def test_cli_update_list_and_recompute(tmp_path, litellm_file):
     [row] = [line.split() for line in listing.output.splitlines() if line.startswith("claude-sonnet-4-5-2025")]
     assert row == ["claude-sonnet-4-5-20250929", "anthropic", "3", "15", "0.3", "3.75", "6", ">200k:", "6", "/", "22.5"]
     assert "LiteLLM" in listing.output
+    run("init", "--db", str(tmp_path / "m.db"))  # recompute reads an existing database only
     result = run("prices", "recompute", "--db", str(tmp_path / "m.db"))
     assert result.exit_code == 0 and "examined 0 calls" in result.output
 

@@ -64,22 +64,3 @@ def summarise(values, keys: Sequence[str], column: str, percentiles: Iterable[fl
         out[percentile_column(p)] = grouped.quantile(p / 100)
     out["max"] = grouped.max()
     return out
-
-
-def markdown(frame) -> str:
-    """A GitHub-flavoured Markdown table (no tabulate needed)."""
-    header = [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    for row in frame.astype(object).itertuples(index=False):
-        cells = ["" if _missing(v) else str(v).replace("|", "\\|") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False

@@ -32,11 +32,25 @@ db_option = click.option(
 )
 
 
-def open_db(db_path: str, **kwargs):
-    """Open the database named by --db through the public API."""
-    import memlab
+def open_db(db_path: str, *, create: bool = False, **kwargs):
+    """Open the database named by --db through the public API.
 
-    return memlab.open(db_path, **kwargs)
+    A path that doesn't exist is refused with an error naming it as given, so a mistyped --db
+    never reads (or writes) a new empty file. Only the commands that make data (init, import,
+    generate, demo) pass ``create=True``, and they say so on stderr when they create the file.
+    """
+    import memlab
+    from ..errors import DatabaseFileError
+
+    try:
+        db = memlab.open(db_path, create=create, **kwargs)
+    except DatabaseFileError as e:
+        if create or str(e) != f"no memlab database at {db_path!r}":
+            raise
+        raise DatabaseFileError(f"{e} (memlab init --db {db_path} creates one)") from None
+    if db.created:
+        click.echo(f"created {db_path}", err=True)
+    return db
 
 
 @click.group(cls=MemlabGroup)
@@ -54,3 +68,4 @@ from . import report_commands  # noqa: E402,F401  (registers commands)
 from . import prices_commands  # noqa: E402,F401  (registers commands)
 from . import search_commands  # noqa: E402,F401  (registers commands)
 from . import export_commands  # noqa: E402,F401  (registers commands)
+from . import read_commands  # noqa: E402,F401  (registers commands)

@@ -21,7 +21,7 @@ def generate(db_path: str, messages: int, days: int, seed: int, users: int | Non
     """Fill an empty database with a seeded, realistic multi-agent history."""
     from ..synth import generate as fill
 
-    with open_db(db_path) as db:
+    with open_db(db_path, create=True) as db:
         counts = fill(db, messages=messages, days=days, seed=seed, users=users,
                       progress=False if quiet else None)
     click.echo(f"generated {counts['messages']:,} messages (seed {seed}, {days} days)")
@@ -46,14 +46,14 @@ def demo(db_path: str, report: str, quiet: bool) -> None:
 
     from .. import demo as show
 
-    with open_db(db_path) as db:
+    with open_db(db_path, create=True) as db:
         generated = show.ensure_demo(db, progress=False if quiet else None)
         figures = show.summary(db)
     click.echo(f"{'generated' if generated else 'using'} {Path(db_path).name}: "
                f"{figures['messages']:,} messages in {figures['sessions']:,} sessions "
                f"of {figures['users']:,} users, {figures['first'][:10]} to {figures['last'][:10]}")
     click.echo("running the dashboard notebook ...")
-    target = show.render_dashboard(db_path, report)
+    target = show.render_dashboard(db_path, report, progress=False if quiet else None)
     click.echo(f"model calls      {figures['calls']:,} costing ${figures['cost_usd']:,.2f}"
                + (f" ({figures['unpriced_calls']:,} unpriced)" if figures["unpriced_calls"] else ""))
     for row in figures["top_models"]:

@@ -28,7 +28,7 @@ def claude_code(path: str | None, db_path: str, quiet: bool) -> None:
     """Claude Code transcripts under PATH (default ~/.claude/projects)."""
     from ..imports.claude_code import import_claude_code
 
-    with open_db(db_path) as db:
+    with open_db(db_path, create=True) as db:
         _print(import_claude_code(db, path, progress=False if quiet else None), db, quiet)
 
 
@@ -40,7 +40,7 @@ def jsonl(path: str, db_path: str, quiet: bool) -> None:
     """memlab's generic JSON Lines format (a file, or a folder of *.jsonl files); see docs/import-jsonl.md."""
     from ..imports.jsonl import import_jsonl
 
-    with open_db(db_path) as db:
+    with open_db(db_path, create=True) as db:
         _print(import_jsonl(db, path, progress=False if quiet else None), db, quiet)
 
 
@@ -52,5 +52,5 @@ def llm_logs(path: str | None, db_path: str, quiet: bool) -> None:
     """Simon Willison's llm logs database (default: llm's own logs.db)."""
     from ..imports.llm_logs import import_llm_logs
 
-    with open_db(db_path) as db:
+    with open_db(db_path, create=True) as db:
         _print(import_llm_logs(db, path, progress=False if quiet else None), db, quiet)

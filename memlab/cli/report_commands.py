@@ -6,13 +6,14 @@ import inspect
 
 import click
 
-from . import cli
+from . import cli, formatting
 from .lake_options import many_db_option, open_analytics, parquet_option
 
 KINDS = ("cost", "sessions", "metrics", "agents", "routing", "cache", "top")
 FORMATS = ("table", "csv", "json", "markdown")
 PERIODS = ("hour", "day", "week", "month")  # memlab.analytics.timebuckets.PERIODS, kept here so --help stays light
 BY = ("model", "agent", "user", "project")
+SESSIONS_SHOWN = 20  # report sessions in a table or Markdown: the most recent this many, and the total
 
 
 def _query(analytics, kind: str, period: str | None, by: str | None, limit: int | None):
@@ -24,7 +25,7 @@ def _query(analytics, kind: str, period: str | None, by: str | None, limit: int 
     if kind == "sessions":
         if period is not None:
             return analytics.activity_over_time, {"period": period}
-        return analytics.session_activity, {"limit": limit}
+        return analytics.session_activity, {}  # all of them: the caller keeps the most recent --limit
     if kind == "metrics":
         return analytics.metric_percentiles, {"period": period}
     if kind == "cache":
@@ -35,18 +36,40 @@ def _query(analytics, kind: str, period: str | None, by: str | None, limit: int 
 
 
 def render(frame, fmt: str) -> str:
-    """A frame as text in one of FORMATS."""
-    from ..analytics.frames import markdown
-
+    """A frame as text in one of FORMATS: CSV and JSON at full precision, the others for people."""
     if fmt == "csv":
         return frame.to_csv(index=False).rstrip("\n")
     if fmt == "json":
-        return frame.to_json(orient="records", date_format="iso", indent=2)
+        return _json(frame)
     if fmt == "markdown":
-        return markdown(frame)
-    if frame.empty:
-        return "no data (columns: " + ", ".join(map(str, frame.columns)) + ")"
-    return frame.to_string(index=False)
+        return formatting.markdown(frame)
+    return formatting.frame_table(frame)
+
+
+def _json(frame) -> str:
+    """Records as JSON, floats exact (pandas' own writer keeps 10 digits), times as ISO text."""
+    import json
+    import math
+
+    records = json.loads(frame.to_json(orient="records", date_format="iso"))
+    for column in frame.columns:
+        if frame[column].dtype.kind == "f":
+            for record, value in zip(records, frame[column].tolist()):
+                record[column] = None if math.isnan(value) else value
+    return json.dumps(records, indent=2, ensure_ascii=False)
+
+
+def most_recent(frame, limit: int | None, fmt: str):
+    """The last ``limit`` sessions (oldest first, as session_activity orders them) and a line
+    saying how many there are; people's formats show SESSIONS_SHOWN unless told, 0 means all."""
+    if limit is None and fmt in ("csv", "json"):
+        return frame, None
+    limit = SESSIONS_SHOWN if limit is None else limit
+    if limit == 0 or len(frame) <= limit:
+        return frame, None
+    note = (f"the {limit:,} most recent of {formatting.plural(len(frame), 'session')}"
+            f" (--limit N for more, --limit 0 for all)")
+    return frame.tail(limit).reset_index(drop=True), note
 
 
 @cli.command()
@@ -63,7 +86,8 @@ def render(frame, fmt: str) -> str:
 @click.option("--session", "session_id", help="Only this session.")
 @click.option("--model", help="Only this model (cost, cache).")
 @click.option("--agent", help="Only this agent (cost, cache, agents, routing).")
-@click.option("--limit", type=click.IntRange(min=0), help="sessions: at most this many; top: how many (10).")
+@click.option("--limit", type=click.IntRange(min=0),
+              help=f"sessions: the most recent this many (table/markdown: {SESSIONS_SHOWN}; 0: all); top: how many (10).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since: str | None, until: str | None,
            period: str | None, by: str | None, tz: str, user_id: str | None, project_id: str | None, session_id: str | None, model: str | None,
@@ -88,4 +112,11 @@ def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since:
             elif value is not None and not (name == "tz" and value == "UTC"):
                 option = {"user_id": "--user", "project_id": "--project", "session_id": "--session"}.get(name, f"--{name}")
                 raise click.UsageError(f"{option} does not apply to 'memlab report {kind}'")
-        click.echo(render(method(**keywords), fmt))
+        frame, note = method(**keywords), None
+        if kind == "sessions" and period is None:
+            frame, note = most_recent(frame, limit, fmt)
+        if kind in ("sessions", "top") and period is None and fmt in ("table", "markdown"):
+            frame = frame.drop(columns=["last_active_at"])  # for people, the duration says it
+        click.echo(render(frame, fmt))
+        if note:
+            click.echo(note, err=fmt != "table")

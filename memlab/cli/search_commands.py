@@ -6,7 +6,7 @@ import json
 
 import click
 
-from . import cli, db_option, open_db
+from . import cli, db_option, formatting, open_db
 
 
 @cli.command()
@@ -38,10 +38,11 @@ def search(query: str, db_path: str, advanced: bool, as_json: bool, **filters) -
     if not hits:
         click.echo("no matches")
         return
+    number = max(len(str(h.message_id)) for h in hits) + 1
     for h in hits:
-        click.echo(f"#{h.message_id}  {h.created_at[:16].replace('T', ' ')}  {h.role:<9}  "
-                   f"score {h.score:.3f}  session {h.session_id}  conversation {h.conversation_id}")
-        click.echo("    " + " ".join(h.snippet.split()))
+        parts = [f"#{h.message_id}".ljust(number), h.created_at[:16].replace("T", " "), h.role.ljust(9)]
+        click.echo(formatting.line(parts, h.snippet))
+    click.echo(f"\n{formatting.plural(len(hits), 'hit')}, most relevant first; memlab show #ID prints a message whole")
 
 
 @cli.command(name="index")

@@ -13,7 +13,7 @@ from . import cli, db_option, open_db
 @db_option
 def init(db_path: str) -> None:
     """Create the database (or bring an existing one up to date)."""
-    with open_db(db_path) as db:
+    with open_db(db_path, create=True) as db:
         click.echo(f"{db_path}: schema version {db.schema_version}")
 
 

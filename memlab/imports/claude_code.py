@@ -52,7 +52,7 @@ def import_claude_code(
     """
     root = Path(path if path is not None else DEFAULT_ROOT).expanduser()
     if not root.exists():
-        raise NotFoundError(f"no Claude Code transcripts at {root.name!r}")
+        raise NotFoundError(f"no Claude Code transcripts at {str(path if path is not None else DEFAULT_ROOT)!r}")
     files = list(relative_files(root, "*.jsonl"))
     run = _Run(db)
     run.report.files = len(files)

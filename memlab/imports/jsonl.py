@@ -32,7 +32,7 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
     """Import a JSON Lines file, or every ``*.jsonl`` file under a folder; re-runs add only new lines."""
     root = Path(path).expanduser()
     if not root.exists():
-        raise NotFoundError(f"no such file or folder: {root.name!r}")
+        raise NotFoundError(f"no such file or folder: {str(path)!r}")
     files = list(relative_files(root, "*.jsonl"))
     report = ImportReport(IMPORTER, files=len(files))
     ledger = Ledger(db, IMPORTER)

@@ -35,6 +35,14 @@ def default_path() -> Path:
     return Path(folder) / "logs.db"
 
 
+def _as_given(path: str | Path | None, source: Path) -> str:
+    """The path as the user gave it (the default written with ``~``), for error messages."""
+    if path is not None:
+        return str(path)
+    home = Path.home()
+    return f"~/{source.relative_to(home)}" if source.is_relative_to(home) else str(source)
+
+
 def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress: bool | None = None) -> ImportReport:
     """Import the responses ``llm`` logged since the last run (all of them the first time).
 
@@ -43,7 +51,7 @@ def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress:
     """
     source = Path(path).expanduser() if path is not None else default_path()
     if not source.is_file():
-        raise NotFoundError(f"no llm logs database at {source.name!r}")
+        raise NotFoundError(f"no llm logs database at {_as_given(path, source)!r}")
     report = ImportReport(IMPORTER, files=1, unit="responses")
     ledger = Ledger(db, IMPORTER)
     name = source.name
