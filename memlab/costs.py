@@ -1,4 +1,4 @@
-"""Cost tracking: one row per model call, priced from memlab's price table when no cost is given."""
+"""Cost tracking: one row per model call, priced by memlab.prices as of the call's time when no cost is given."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ class Costs(Records):
         request_id: Any = None,
         metadata: Any = None,
         created_at: Any = None,
+        prices: Any = None,
     ) -> tuple:
         model = v.identifier("model", model)
+        when = self._when("created_at", created_at)
         tokens = {
             "input_tokens": v.count("input_tokens", input_tokens),
             "output_tokens": v.count("output_tokens", output_tokens),
@@ -45,10 +47,13 @@ class Costs(Records):
         if one_hour > tokens["cache_write_tokens"]:
             raise ValidationError("cache_write_1h_tokens is part of cache_write_tokens and can't exceed it")
         if cost_usd is None:
-            from .prices import compute_cost  # the price table loads on first use
+            if prices is None:
+                from .prices import current  # the prices load on first use
 
-            cost_usd = compute_cost(
+                prices = current()
+            cost_usd = prices.compute_cost(
                 model,
+                when,
                 input_tokens=tokens["input_tokens"],
                 output_tokens=tokens["output_tokens"],
                 cache_read_tokens=tokens["cache_read_tokens"],
@@ -67,7 +72,7 @@ class Costs(Records):
             model,
             *tokens.values(),
             cost_usd,
-            self._when("created_at", created_at),
+            when,
             v.optional_identifier("request_id", request_id),
             v.json_text("metadata", metadata),
         )
@@ -109,9 +114,12 @@ class Costs(Records):
         With ``skip_duplicates`` a call whose ``request_id`` is already stored is skipped, which
         makes re-imports idempotent.
         """
+        from .prices import current
+
         sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
+        prices = current()  # once per batch: a price lookup per model and day, not a file check per call
         try:
-            return self._insert_many(sql, calls, lambda call: self._row(**call), "cost")
+            return self._insert_many(sql, calls, lambda call: self._row(**call, prices=prices), "cost")
         except sqlite3.IntegrityError as e:
             raise _rejected(e, None) from None
 
@@ -119,7 +127,7 @@ class Costs(Records):
         return self._require("SELECT * FROM cost_tracking WHERE id = ?", cost_id, "cost record")
 
     def recompute(self, *, model: str | None = None, all_rows: bool = False) -> dict[str, int]:
-        """Price stored calls again from the current price table (e.g. after ``memlab prices update``).
+        """Price stored calls again, each as of its own time (e.g. after ``memlab prices update``).
 
         By default only calls stored unpriced (cost NULL); ``all_rows`` re-prices every call,
         replacing costs given by hand too. ``model`` limits it to one model or family
@@ -130,20 +138,17 @@ class Costs(Records):
         table = current()
         wanted = None if model is None else v.identifier("model", model).strip().lower()
         sql = ("SELECT id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,"
-               " coalesce(json_extract(metadata, '$.cache_write_1h_tokens'), 0) FROM cost_tracking")
+               " coalesce(json_extract(metadata, '$.cache_write_1h_tokens'), 0), created_at FROM cost_tracking")
         if not all_rows:
             sql += " WHERE cost_usd IS NULL"
         counts = {"examined": 0, "updated": 0, "unpriced": 0}
-        prices: dict[str, Any] = {}
         updates = []
         with self.store.transaction():
-            for cid, name, inp, out, read, write, old, one_hour in self.store.execute(sql).fetchall():
+            for cid, name, inp, out, read, write, old, one_hour, when in self.store.execute(sql).fetchall():
                 if wanted is not None and wanted not in candidates(name):
                     continue
                 counts["examined"] += 1
-                if name not in prices:
-                    prices[name] = table.lookup(name)
-                price = prices[name]
+                price = table.lookup(name, when)
                 if price is None:
                     counts["unpriced"] += 1
                     continue
