@@ -150,7 +150,7 @@ def test_cli_update_error_is_one_line(tmp_path):
 
 
 def test_cli_list_shows_genai_prices_as_of_a_date(user_table):
-    listing = run("prices", "list", "--model", "opus-4-6", "--at", "2026-02-01")
+    listing = run("prices", "list", "--provider", "anthropic", "--model", "opus-4-6", "--at", "2026-02-01")
     assert listing.output.startswith("source: genai-prices ") and "prices shown for 2026-02-01" in listing.output
     [row] = [line.split() for line in listing.output.splitlines() if line.startswith("claude-opus-4-6 ")]
     assert row[:4] == ["claude-opus-4-6", "anthropic", "5", "25"] and ">200k:" in row  # the tier it had then
