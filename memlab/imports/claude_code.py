@@ -193,7 +193,7 @@ class _Run:
         if conversation not in batch.conversations:
             batch.conversations[conversation] = {
                 "session_id": sid, "created_at": when,
-                "metadata": {"source": IMPORTER, "thread": "main" if conversation.endswith("/main") else "subagent",
+                "metadata": {"source": IMPORTER, "thread": _thread(conversation, agent),
                              "agent_id": agent, "file": where.rel},
             }
         self.uuids[uuid] = conversation
@@ -489,6 +489,13 @@ def _tokens(usage: dict) -> dict[str, int]:
         "cache_write_1h_tokens": hour,
         "cache_write_5m_tokens": total - hour if split else None,  # metadata only, where the split is given
     }
+
+
+def _thread(conversation: str, agent: str | None) -> str:
+    """What a conversation is: the main thread, a subagent's, or a compaction agent's (``agent-acompact-*``)."""
+    if conversation.endswith("/main"):
+        return "main"
+    return "compaction" if agent is not None and agent.startswith("acompact") else "subagent"
 
 
 def _number(value: Any) -> float | int | None:
