@@ -105,7 +105,7 @@ def test_rerun_adds_nothing_and_new_responses_are_picked_up(db, logs):
     conn.close()
     report = import_llm_logs(db, logs, progress=False)
     assert report.lines == 1 and report.added["messages"] == 2
-    db.execute("DELETE FROM import_files")
+    db.execute("DELETE FROM import_sources")
     report = import_llm_logs(db, logs, progress=False)
     assert report.lines == 5 and not any(report.added.values()) and db.count("cost_tracking") == 5
 

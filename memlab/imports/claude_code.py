@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
-from .ledger import Ledger, parsed_lines, relative_files
+from .ledger import Ledger, Source, parsed_lines, relative_files
 from ..progress import bar as progress_bar
 from .report import ImportReport
 
@@ -134,28 +134,28 @@ class _Run:
         self.tool_names: dict[str, str] = {}
         self.tasks: dict[str, dict] = {}
         self.results: list[dict] = []
-        self.calls_seen: set[tuple[str, str]] = set()
         self.synthetic_seen: set[str] = set()
         self.sessions: set[str] = set()
 
     # -- files ---------------------------------------------------------------------------------
 
     def import_file(self, rel: str, file: Path) -> None:
-        parsed = parsed_lines(self.ledger, rel, file, self.report)
+        source = Source.of(file, rel)
+        parsed = parsed_lines(self.ledger, source, self.report)
         if parsed is None:
             return
         lines, end = parsed
         where = self._describe(rel, file)
         batch = _Batch()
-        for number, line in lines:
+        for number, line, fallback_key in lines:
             try:
-                self._line(where, number, line, batch)
+                self._line(where, number, line, batch, fallback_key)
             except (ValidationError, TypeError, ValueError, AttributeError) as e:
                 self.report.bad(rel, number, str(e) or type(e).__name__)
         try:
             with self.db.transaction():
                 self._write(batch)
-                self.ledger.save_position(rel, end)
+                self.ledger.save_position(source, end)
         except ValidationError as e:
             self.report.bad(rel, None, f"not imported: {e}")
 
@@ -169,7 +169,7 @@ class _Run:
 
     # -- lines ---------------------------------------------------------------------------------
 
-    def _line(self, where: _File, number: int, line: dict, batch: _Batch) -> None:
+    def _line(self, where: _File, number: int, line: dict, batch: _Batch, fallback_key: str) -> None:
         kind = line.get("type")
         if kind == "summary":
             if isinstance(line.get("summary"), str):
@@ -180,7 +180,7 @@ class _Run:
             return
         sid = v.identifier("sessionId", line.get("sessionId"))
         when = v.timestamp("timestamp", line.get("timestamp"))
-        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else f"{where.rel}:{number}"
+        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else fallback_key
         if uuid in self.uuids or self.ledger.get(f"message:{uuid}") is not None:
             self.report.duplicates["messages"] += 1
             return
@@ -324,10 +324,6 @@ class _Run:
                 call[name] = max(call[name], value)
             self.report.duplicates["cost_tracking"] += 1
             return
-        if key in self.calls_seen:
-            self.report.duplicates["cost_tracking"] += 1
-            return
-        self.calls_seen.add(key)
         metadata = _compact({
             "source": IMPORTER, "conversation_id": conversation, "message_id": message_id,
             "service_tier": usage.get("service_tier"), "cost_usd_reported": _number(line.get("costUSD")),
@@ -370,10 +366,14 @@ class _Run:
         if batch.messages:
             self.report.added["messages"] += db.messages.add_many(batch.messages)
         if batch.calls:
+            # A call seen in an earlier file or run keeps the largest counts of every sighting.
             calls = list(batch.calls.values())
-            stored = db.costs.record_many(calls, skip_duplicates=True)
+            known, grew = db.costs.raise_to_largest(calls)
+            fresh = [c for c in calls if c["request_id"] not in known]
+            stored = db.costs.record_many(fresh, skip_duplicates=True, unpriced=self.report.unpriced)
             self.report.added["cost_tracking"] += stored
             self.report.duplicates["cost_tracking"] += len(calls) - stored
+            self.report.grown["cost_tracking"] += grew
         self.ledger.put_many(batch.message_keys)
         self.ledger.put_many((f"task:{tid}", json.dumps(t)) for tid, t in batch.tasks.items())
         if batch.title:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
 from ..messages import ROLES
-from .ledger import Ledger, parsed_lines, relative_files
+from .ledger import Ledger, Source, parsed_lines, relative_files
 from ..progress import bar as progress_bar
 from .report import ImportReport
 
@@ -41,13 +41,14 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
     bar = progress_bar(total=len(files), desc=IMPORTER, unit="file", progress=progress)
     try:
         for rel, file in files:
-            parsed = parsed_lines(ledger, rel, file, report)
+            source = Source.of(file, rel)
+            parsed = parsed_lines(ledger, source, report)
             if parsed is not None:
                 lines, end = parsed
                 rows = []
-                for number, line in lines:
+                for number, line, fallback_key in lines:
                     try:
-                        rows.append(parse(line, f"{rel}:{number}"))
+                        rows.append(parse(line, fallback_key))
                     except ValidationError as e:
                         report.bad(rel, number, str(e))
                 # One transaction per batch: the write lock is held briefly (other writers wait
@@ -57,7 +58,7 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
                     with db.transaction():
                         _store(db, ledger, rows[start:start + BATCH], report, known_sessions, known_conversations)
                         if start + BATCH >= len(rows):
-                            ledger.save_position(rel, end)
+                            ledger.save_position(source, end)
             bar.update(1)
             bar.set_postfix(lines=report.lines, refresh=False)
     finally:
@@ -131,7 +132,7 @@ def _store(db: "Database", ledger: Ledger, rows: list[dict], report: ImportRepor
         report.added["messages"] += db.messages.add_many(r["message"] for r in fresh)
     calls = [r["call"] for r in fresh if r["call"] is not None]
     if calls:
-        added = db.costs.record_many(calls, skip_duplicates=True)
+        added = db.costs.record_many(calls, skip_duplicates=True, unpriced=report.unpriced)
         report.added["cost_tracking"] += added
         report.duplicates["cost_tracking"] += len(calls) - added
     ledger.put_many((r["key"], r["message"]["conversation_id"]) for r in fresh)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import DatabaseFileError, NotFoundError, ValidationError
-from .ledger import Ledger, Position
+from .ledger import Ledger, Position, Source
 from ..progress import bar as progress_bar
 from .report import ImportReport
 
@@ -47,7 +47,8 @@ def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress:
     report = ImportReport(IMPORTER, files=1, unit="responses")
     ledger = Ledger(db, IMPORTER)
     name = source.name
-    since = ledger.position(name)
+    known = Source.of(source, name)
+    since, _ = ledger.position(known)  # the position is the last rowid read: a rewrite can't hide rows from ids
     last = since.line_count if since else 0
     logs = _open_read_only(source)
     try:
@@ -67,7 +68,7 @@ def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress:
                 with db.transaction():
                     _store(db, ledger, name, rows, titles, tools, last_system, report)
                     last = rows[-1]["rowid_"]
-                    ledger.save_position(name, Position(os.stat(source).st_size, 0, last))
+                    ledger.save_position(known, Position(os.stat(source).st_size, 0, last))
                 bar.update(len(rows))
         finally:
             bar.close()
@@ -140,7 +141,7 @@ def _store(db: "Database", ledger: Ledger, name: str, rows: list[sqlite3.Row], t
     if messages:
         report.added["messages"] += db.messages.add_many(messages)
     if calls:
-        added = db.costs.record_many(calls, skip_duplicates=True)
+        added = db.costs.record_many(calls, skip_duplicates=True, unpriced=report.unpriced)
         report.added["cost_tracking"] += added
         report.duplicates["cost_tracking"] += len(calls) - added
     ledger.put_many(keys)
