@@ -61,9 +61,17 @@ def open(
     return Database(path, migrate=migrate, clock=clock, redact=redact)
 
 
+# Submodules the README reaches through ``memlab.`` after a plain ``import memlab``, loaded on first use.
+_SUBMODULES = ("redact", "prices", "imports")
+
+
 def __getattr__(name: str):
     if name == "Database":
         from .database import Database
 
         return Database
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'memlab' has no attribute {name!r}")

@@ -73,9 +73,28 @@ def test_demo_command_generates_reports_and_reuses_on_a_second_run(tmp_path, mon
     report = (tmp_path / "memlab-report.html").read_text(encoding="utf-8")
     assert "<html" in report and "data:image/png;base64" in report
     assert "Traceback" not in report
+    assert (tmp_path / "memlab-report.html").stat().st_mode & 0o777 == 0o600
     assert str(tmp_path / "memlab-report.html") in first.output
     second = runner.invoke(cli, ["demo", "--quiet"])
     assert second.exit_code == 0, second.output
     assert second.output.startswith("using memlab.db: 5,000 messages")
     with memlab.open(tmp_path / "memlab.db") as db:
         assert db.count("messages") == demo.DEMO_MESSAGES
+
+
+def test_the_report_is_written_private_even_over_a_wider_open_one(tmp_path):
+    old = tmp_path / "memlab-report.html"
+    old.write_text("old")
+    old.chmod(0o644)
+    path = demo.write_report("<html>costs</html>", old)
+    assert path.read_text() == "<html>costs</html>" and path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["memlab-report.html"]
+
+
+def test_the_readme_redactor_is_reachable_after_a_plain_import():
+    import subprocess
+    import sys
+
+    code = "import memlab; print(memlab.redact.default_redactor('mail me at a@b.example'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "a@b.example" not in out
