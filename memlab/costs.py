@@ -134,6 +134,20 @@ class Costs(Records):
         except sqlite3.IntegrityError as e:
             raise _rejected(e, None) from None
 
+    def row(self, session_id: Any, model: Any, *, prices: Any = None, **fields: Any) -> tuple:
+        """One call checked and priced (as of its time) into the parameters ``insert_rows`` stores;
+        ``prices`` is ``memlab.prices.current()``, fetched once by a bulk loader. Index 7 is the
+        cost: None means unpriced."""
+        return self._row(session_id, model, prices=prices, **fields)
+
+    def insert_rows(self, rows: Iterable[tuple], *, skip_duplicates: bool = False) -> int:
+        """Store rows made by ``row`` (inside the caller's transaction); return how many were new."""
+        sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
+        try:
+            return self.store.conn.executemany(sql, rows).rowcount
+        except sqlite3.IntegrityError as e:
+            raise _rejected(e, None) from None
+
     def raise_to_largest(self, calls: Iterable[Mapping[str, Any]]) -> tuple[set[str], int]:
         """For calls already stored (matched by ``request_id``): raise each token count to the larger
         of the stored and the given one and price the call again as of its stored time.

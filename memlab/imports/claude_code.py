@@ -147,9 +147,9 @@ class _Run:
         lines, end = parsed
         where = self._describe(rel, file)
         batch = _Batch()
-        for number, line, fallback_key in lines:
+        for number, line, text in lines:
             try:
-                self._line(where, number, line, batch, fallback_key)
+                self._line(where, number, line, batch, source, text)
             except (ValidationError, TypeError, ValueError, AttributeError) as e:
                 self.report.bad(rel, number, str(e) or type(e).__name__)
         try:
@@ -169,7 +169,7 @@ class _Run:
 
     # -- lines ---------------------------------------------------------------------------------
 
-    def _line(self, where: _File, number: int, line: dict, batch: _Batch, fallback_key: str) -> None:
+    def _line(self, where: _File, number: int, line: dict, batch: _Batch, source: Source, text: str) -> None:
         kind = line.get("type")
         if kind == "summary":
             if isinstance(line.get("summary"), str):
@@ -180,7 +180,7 @@ class _Run:
             return
         sid = v.identifier("sessionId", line.get("sessionId"))
         when = v.timestamp("timestamp", line.get("timestamp"))
-        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else fallback_key
+        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else source.line_key(number, text)
         if uuid in self.uuids or self.ledger.get(f"message:{uuid}") is not None:
             self.report.duplicates["messages"] += 1
             return
