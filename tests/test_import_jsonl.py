@@ -100,9 +100,11 @@ def test_cli(tmp_path):
 def test_import_benchmark_reports_memlab_beside_raw(tmp_path):
     from memlab.bench import imports
 
-    [row] = imports.run(messages=60, workdir=tmp_path)
-    assert row.operation.startswith("import JSONL messages") and row.memlab.samples == 60
-    assert row.raw.per_s > 0 and row.ratio is not None
+    jsonl, claude = imports.run(messages=60, workdir=tmp_path)
+    assert jsonl.operation.startswith("import JSONL messages") and jsonl.memlab.samples == 60
+    assert claude.operation.startswith("import Claude Code transcript lines") and claude.memlab.samples == 60
+    for row in (jsonl, claude):
+        assert row.raw.per_s > 0 and row.ratio is not None and row.target == ">= 0.9x raw"
 
 
 def test_a_large_file_is_written_in_batches_and_a_crash_between_them_loses_nothing(db, tmp_path, monkeypatch):

@@ -29,6 +29,17 @@ if TYPE_CHECKING:
 
 IMPORTER = "llm"
 BATCH = 2_000  # responses per transaction
+# The two tables of logged calls, oldest layout first: how many rows are new, and the new rows.
+NEW_COUNT = {"responses": "SELECT count(*) FROM responses WHERE rowid > ?",
+             "turns": "SELECT count(*) FROM turns WHERE rowid > ?"}
+NEW_ROWS = {"responses": "SELECT rowid AS rowid_, * FROM responses WHERE rowid > ? ORDER BY rowid",
+            "turns": "SELECT rowid AS rowid_, * FROM turns WHERE rowid > ? ORDER BY rowid"}
+# A message's parts (llm 0.32+); a part's text may live in fragments instead (part_fragments).
+PARTS = "SELECT p.type, p.tool_name, p.text, p.payload FROM parts p WHERE p.message_hash = ? ORDER BY p.position"
+PARTS_WITH_FRAGMENTS = (
+    "SELECT p.type, p.tool_name, coalesce(nullif(p.text, ''), (SELECT group_concat(f.content, char(10))"
+    " FROM part_fragments pf JOIN fragments f ON f.id = pf.fragment_id WHERE pf.part_id = p.id)) AS text,"
+    " p.payload FROM parts p WHERE p.message_hash = ? ORDER BY p.position")
 
 
 def default_path() -> Path:
@@ -61,14 +72,12 @@ def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress:
         reads = [(table, Source(f"{known.key}/{table}", name, source)) for table in ("responses", "turns")
                  if table in tables]
         starts = {table: (p.line_count if (p := ledger.position(src)[0]) else 0) for table, src in reads}
-        total = sum(logs.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (starts[table],)).fetchone()[0]
-                    for table, _ in reads)  # table names from the fixed tuple above
+        total = sum(logs.execute(NEW_COUNT[table], (starts[table],)).fetchone()[0] for table, _ in reads)
         bar = progress_bar(total=total, desc=IMPORTER, unit="response", progress=progress)
         try:
             for table, src in reads:
                 read = _Responses(logs, tables) if table == "responses" else _Turns(logs, tables)
-                cursor = logs.execute(f"SELECT rowid AS rowid_, * FROM {table} WHERE rowid > ? ORDER BY rowid",
-                                      (starts[table],))
+                cursor = logs.execute(NEW_ROWS[table], (starts[table],))
                 while rows := cursor.fetchmany(BATCH):
                     report.files_read = 1
                     report.lines += len(rows)
@@ -143,11 +152,7 @@ class _Turns:
         self.titles = ({r["id"]: {"name": r["name"]} for r in logs.execute("SELECT id, name FROM threads")}
                        if "threads" in tables else {})
         self.seen: set[str] = set()
-        fragments = {"part_fragments", "fragments"} <= tables
-        text = ("coalesce(nullif(p.text, ''), (SELECT group_concat(f.content, char(10)) FROM part_fragments pf"
-                " JOIN fragments f ON f.id = pf.fragment_id WHERE pf.part_id = p.id))") if fragments else "p.text"
-        self.parts_sql = (f"SELECT p.type, p.tool_name, {text} AS text, p.payload FROM parts p"
-                          " WHERE p.message_hash = ? ORDER BY p.position")
+        self.parts_sql = PARTS_WITH_FRAGMENTS if {"part_fragments", "fragments"} <= tables else PARTS
 
     def prepare(self, rows: list[sqlite3.Row]) -> None:
         pass
