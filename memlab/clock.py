@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Callable
 
 Clock = Callable[[], dt.datetime]
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
 
 def system_clock() -> dt.datetime:
@@ -18,11 +20,12 @@ def system_clock() -> dt.datetime:
 def to_iso(value: dt.datetime | dt.date | str) -> str:
     """Format a datetime (naive means UTC), a date or an ISO string as memlab's UTC text form.
 
-    One fixed width (microseconds, trailing Z) so text comparison is time comparison.
+    One fixed width (microseconds, trailing Z) so text comparison is time comparison. Other
+    ISO-8601 spellings (week dates ``2026-W03-1``, a comma before the fraction) are rewritten.
     """
     if isinstance(value, str):
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if len(value) == 27 and value[-1] == "Z" and value[10] == "T":
+        if _CANONICAL.fullmatch(value):
             return value  # already canonical (bulk paths pass these): skip re-formatting
         value = parsed
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):

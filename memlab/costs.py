@@ -1,8 +1,10 @@
-"""Cost tracking: one row per model call, priced from memlab's price table when no cost is given."""
+"""Cost tracking: one row per model call, priced by memlab.prices as of the call's time when no cost is given."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections import Counter
 from typing import Any, Iterable, Mapping
 
 from . import validation as v
@@ -14,6 +16,9 @@ INSERT = (
     " cache_read_tokens, cache_write_tokens, cost_usd, created_at, request_id, metadata)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
 class Costs(Records):
@@ -33,8 +38,11 @@ class Costs(Records):
         request_id: Any = None,
         metadata: Any = None,
         created_at: Any = None,
+        prices: Any = None,
+        unpriced: Counter | None = None,
     ) -> tuple:
         model = v.identifier("model", model)
+        when = self._when("created_at", created_at)
         tokens = {
             "input_tokens": v.count("input_tokens", input_tokens),
             "output_tokens": v.count("output_tokens", output_tokens),
@@ -45,16 +53,21 @@ class Costs(Records):
         if one_hour > tokens["cache_write_tokens"]:
             raise ValidationError("cache_write_1h_tokens is part of cache_write_tokens and can't exceed it")
         if cost_usd is None:
-            from .prices import compute_cost  # the price table loads on first use
+            if prices is None:
+                from .prices import current  # the prices load on first use
 
-            cost_usd = compute_cost(
+                prices = current()
+            cost_usd = prices.compute_cost(
                 model,
+                when,
                 input_tokens=tokens["input_tokens"],
                 output_tokens=tokens["output_tokens"],
                 cache_read_tokens=tokens["cache_read_tokens"],
                 cache_write_tokens=tokens["cache_write_tokens"] - one_hour,
                 cache_write_1h_tokens=one_hour,
             )
+            if cost_usd is None and unpriced is not None:
+                unpriced[model] += 1
         else:
             cost_usd = v.non_negative("cost_usd", cost_usd)
         if one_hour:
@@ -67,7 +80,7 @@ class Costs(Records):
             model,
             *tokens.values(),
             cost_usd,
-            self._when("created_at", created_at),
+            when,
             v.optional_identifier("request_id", request_id),
             v.json_text("metadata", metadata),
         )
@@ -103,23 +116,83 @@ class Costs(Records):
         except sqlite3.IntegrityError as e:
             raise _rejected(e, row) from None
 
-    def record_many(self, calls: Iterable[Mapping[str, Any]], *, skip_duplicates: bool = False) -> int:
+    def record_many(self, calls: Iterable[Mapping[str, Any]], *, skip_duplicates: bool = False,
+                    unpriced: Counter | None = None) -> int:
         """Record many calls in one transaction (all or none); return how many were stored.
 
         With ``skip_duplicates`` a call whose ``request_id`` is already stored is skipped, which
-        makes re-imports idempotent.
+        makes re-imports idempotent. ``unpriced`` (a Counter) counts, per model, the calls stored
+        without a price.
         """
+        from .prices import current
+
         sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
+        prices = current()  # once per batch: a price lookup per model and day, not a file check per call
         try:
-            return self._insert_many(sql, calls, lambda call: self._row(**call), "cost")
+            return self._insert_many(sql, calls, lambda call: self._row(**call, prices=prices, unpriced=unpriced),
+                                     "cost")
         except sqlite3.IntegrityError as e:
             raise _rejected(e, None) from None
+
+    def row(self, session_id: Any, model: Any, *, prices: Any = None, **fields: Any) -> tuple:
+        """One call checked and priced (as of its time) into the parameters ``insert_rows`` stores;
+        ``prices`` is ``memlab.prices.current()``, fetched once by a bulk loader. Index 7 is the
+        cost: None means unpriced."""
+        return self._row(session_id, model, prices=prices, **fields)
+
+    def insert_rows(self, rows: Iterable[tuple], *, skip_duplicates: bool = False) -> int:
+        """Store rows made by ``row`` (inside the caller's transaction); return how many were new."""
+        sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
+        try:
+            return self.store.conn.executemany(sql, rows).rowcount
+        except sqlite3.IntegrityError as e:
+            raise _rejected(e, None) from None
+
+    def raise_to_largest(self, calls: Iterable[Mapping[str, Any]]) -> tuple[set[str], int]:
+        """For calls already stored (matched by ``request_id``): raise each token count to the larger
+        of the stored and the given one and price the call again as of its stored time.
+
+        A call streamed in parts (Claude Code writes a line per content block) reports its final
+        counts last; an import that saw only the first part keeps it until a later run sees more.
+        Returns the request ids found stored, and how many rows grew.
+        """
+        from .prices import current
+
+        calls = [c for c in calls if c.get("request_id")]
+        rows = {r["request_id"]: r for r in self._all(
+            "SELECT id, request_id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
+            " created_at, metadata FROM cost_tracking WHERE request_id IN (SELECT value FROM json_each(?))",
+            (json.dumps([c["request_id"] for c in calls]),))}
+        prices, grew = current(), 0
+        for call in calls:
+            row = rows.get(call["request_id"])
+            if row is None:
+                continue
+            old = {k: row[k] for k in TOKENS}
+            new = {k: max(old[k], v.count(k, call.get(k, 0))) for k in TOKENS}
+            metadata = row["metadata"] if isinstance(row["metadata"], dict) else {}
+            hour = max(int(metadata.get("cache_write_1h_tokens", 0)), v.count("cache_write_1h_tokens",
+                                                                             call.get("cache_write_1h_tokens", 0)))
+            hour = min(hour, new["cache_write_tokens"])
+            if new == old and hour == metadata.get("cache_write_1h_tokens", 0):
+                continue
+            if hour:
+                metadata["cache_write_1h_tokens"] = hour
+            cost = prices.compute_cost(row["model"], row["created_at"], input_tokens=new["input_tokens"],
+                                       output_tokens=new["output_tokens"], cache_read_tokens=new["cache_read_tokens"],
+                                       cache_write_tokens=new["cache_write_tokens"] - hour, cache_write_1h_tokens=hour)
+            self.store.execute(
+                "UPDATE cost_tracking SET input_tokens = ?, output_tokens = ?, cache_read_tokens = ?,"
+                " cache_write_tokens = ?, cost_usd = ?, metadata = ? WHERE id = ?",
+                (*new.values(), cost, v.json_text("metadata", metadata or None), row["id"]))
+            grew += 1
+        return set(rows), grew
 
     def get(self, cost_id: int) -> dict:
         return self._require("SELECT * FROM cost_tracking WHERE id = ?", cost_id, "cost record")
 
     def recompute(self, *, model: str | None = None, all_rows: bool = False) -> dict[str, int]:
-        """Price stored calls again from the current price table (e.g. after ``memlab prices update``).
+        """Price stored calls again, each as of its own time (e.g. after ``memlab prices update``).
 
         By default only calls stored unpriced (cost NULL); ``all_rows`` re-prices every call,
         replacing costs given by hand too. ``model`` limits it to one model or family
@@ -130,20 +203,17 @@ class Costs(Records):
         table = current()
         wanted = None if model is None else v.identifier("model", model).strip().lower()
         sql = ("SELECT id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,"
-               " coalesce(json_extract(metadata, '$.cache_write_1h_tokens'), 0) FROM cost_tracking")
+               " coalesce(json_extract(metadata, '$.cache_write_1h_tokens'), 0), created_at FROM cost_tracking")
         if not all_rows:
             sql += " WHERE cost_usd IS NULL"
         counts = {"examined": 0, "updated": 0, "unpriced": 0}
-        prices: dict[str, Any] = {}
         updates = []
         with self.store.transaction():
-            for cid, name, inp, out, read, write, old, one_hour in self.store.execute(sql).fetchall():
+            for cid, name, inp, out, read, write, old, one_hour, when in self.store.execute(sql).fetchall():
                 if wanted is not None and wanted not in candidates(name):
                     continue
                 counts["examined"] += 1
-                if name not in prices:
-                    prices[name] = table.lookup(name)
-                price = prices[name]
+                price = table.lookup(name, when)
                 if price is None:
                     counts["unpriced"] += 1
                     continue

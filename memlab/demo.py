@@ -101,8 +101,19 @@ def render_dashboard(db_path: str | os.PathLike[str], report: str | os.PathLike[
             if manager.has_kernel:
                 manager.shutdown_kernel()
     html, _ = HTMLExporter().from_notebook_node(notebook)
+    return write_report(html, report)
+
+
+def write_report(html: str, report: str | os.PathLike[str]) -> Path:
+    """Write the HTML report 0600, like every file memlab writes: it names users and projects and
+    shows costs. Written beside the target and moved into place, so a wider-open old one goes too."""
     target = Path(report)
-    target.write_text(html, encoding="utf-8")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(html)
+    os.replace(partial, target)
     return target
 
 

@@ -41,6 +41,19 @@ class Messages(Records):
             content = self._redact("content", content)
         return (cid, role, content, tokens, self._when("created_at", created_at), v.json_text("metadata", metadata))
 
+    def row(self, conversation_id: Any, role: Any, content: Any, token_count: Any = None, created_at: Any = None,
+            metadata: Any = None) -> tuple:
+        """One message checked (and redacted) into the parameters ``insert_rows`` stores: bulk
+        loaders validate each line once, where they read it, then insert many at once."""
+        return self._row(conversation_id, role, content, token_count, created_at, metadata)
+
+    def insert_rows(self, rows: Iterable[tuple]) -> int:
+        """Store rows made by ``row`` (inside the caller's transaction); return how many."""
+        try:
+            return self.store.conn.executemany(INSERT, rows).rowcount
+        except sqlite3.IntegrityError as e:
+            raise ValidationError(f"messages rejected: {e}") from None
+
     def add(
         self,
         conversation_id: str,

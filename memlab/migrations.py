@@ -121,3 +121,12 @@ def search_change_log(db: Database) -> None:
     run_script(db, frozen("007_search_change_log"))
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade
+
+
+@migrations(name="008_import_sources")
+def import_sources(db: Database) -> None:
+    """Import read positions keyed by the file (a hash of its resolved path), with a hash of its
+    first bytes to tell a rewrite (see memlab.imports.ledger): ``import_files`` keyed them by the
+    name relative to the import root, so two files of one name shared a position. Its rows are
+    taken once each by the ledger, then deleted."""
+    run_script(db, frozen("008_import_sources"))

@@ -17,6 +17,8 @@ MAX_ID_LENGTH = 512
 MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER is 64-bit signed
 # Deeper JSON can't be read back reliably: Python's decoder recurses once per level.
 MAX_JSON_DEPTH = 256
+# One encoder for every JSON column: json.dumps with options builds a new one per call (slow in bulk).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def identifier(field: str, value: Any) -> str:
@@ -41,6 +43,8 @@ def text(field: str, value: Any) -> str:
     """A string that SQLite can store as UTF-8 (no lone surrogates)."""
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be a string, not {type(value).__name__}")
+    if value.isascii():
+        return value  # ASCII always encodes: skip copying it
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as e:
@@ -61,6 +65,8 @@ def choice(field: str, value: Any, choices: Collection[str]) -> str:
 
 def count(field: str, value: Any) -> int:
     """A non-negative whole number (token counts)."""
+    if value.__class__ is int and 0 <= value <= MAX_INTEGER:
+        return value  # the common case, checked first: bulk imports call this per token kind
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -114,7 +120,7 @@ def json_text(field: str, value: Any) -> str | None:
     if value is None:
         return None
     try:
-        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        encoded = _ENCODER.encode(value)
     except (TypeError, ValueError) as e:
         raise ValidationError(f"{field} is not JSON-serialisable: {e}") from None
     except RecursionError:

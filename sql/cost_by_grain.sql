@@ -1,7 +1,7 @@
 -- Model calls summed per time grain and group, from cost_tracking.
 -- :grain is how many leading characters of the UTC timestamp make a grain (0 = all time,
 -- 7 = month, 10 = day, 13 = hour, 16 = minute); memlab maps grains to buckets in a time zone.
--- :by is model, agent, user or project. Unpriced calls (cost_usd IS NULL) are counted apart,
+-- :by is model, agent, user, project or session. Unpriced calls (cost_usd IS NULL) are counted apart,
 -- never summed as zero. Filters are NULL to mean "any"; the window is [:since, :until).
 SELECT
     substr(c.created_at, 1, :grain) AS grain,
@@ -10,6 +10,7 @@ SELECT
         WHEN 'agent' THEN a.agent_name
         WHEN 'user' THEN s.user_id
         WHEN 'project' THEN s.project_id
+        WHEN 'session' THEN c.session_id
     END AS key,
     COUNT(*) AS requests,
     SUM(c.input_tokens) AS input_tokens,

@@ -1,5 +1,5 @@
 -- One row per session started in [:since, :until): its conversations, messages, model tokens
--- (input + output + cache read + cache write) and priced cost. last_active_at is the later of
+-- (input + output + cache read + cache write), priced cost and the calls left unpriced. last_active_at is the later of
 -- the session's own last_active_at and its newest message. :by_cost = 1 orders by cost
 -- (costliest first) for "top sessions"; :limit NULL means all.
 SELECT
@@ -18,7 +18,9 @@ SELECT
       WHERE c.session_id = s.session_id) AS messages,
     (SELECT total(ct.input_tokens + ct.output_tokens + ct.cache_read_tokens + ct.cache_write_tokens)
        FROM cost_tracking ct WHERE ct.session_id = s.session_id) AS tokens,
-    (SELECT SUM(ct.cost_usd) FROM cost_tracking ct WHERE ct.session_id = s.session_id) AS cost_usd
+    (SELECT SUM(ct.cost_usd) FROM cost_tracking ct WHERE ct.session_id = s.session_id) AS cost_usd,
+    (SELECT COUNT(*) FROM cost_tracking ct WHERE ct.session_id = s.session_id AND ct.cost_usd IS NULL)
+        AS unpriced_requests
 FROM sessions s
 WHERE s.created_at >= coalesce(:since, '')
   AND s.created_at < coalesce(:until, '~')

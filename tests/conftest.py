@@ -9,7 +9,8 @@ import pytest
 
 import memlab
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+# Real data the tests run against, committed with its sources and licences (tests/fixtures/README.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 class FakeClock:

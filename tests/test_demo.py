@@ -74,6 +74,7 @@ def test_demo_command_generates_reports_and_reuses_on_a_second_run(tmp_path, mon
     report = (tmp_path / "memlab-report.html").read_text(encoding="utf-8")
     assert "<html" in report and "data:image/png;base64" in report
     assert "Traceback" not in report
+    assert (tmp_path / "memlab-report.html").stat().st_mode & 0o777 == 0o600
     assert str(tmp_path / "memlab-report.html") in first.output
     second = runner.invoke(cli, ["demo", "--quiet"])
     assert second.exit_code == 0, second.output
@@ -91,3 +92,21 @@ def test_rendering_the_dashboard_shows_a_bar_of_its_cells(tmp_path, capsys):
     demo.render_dashboard(tmp_path / "small.db", tmp_path / "r.html", progress=True)
     cells = sum(c["cell_type"] == "code" for c in __import__("json").loads(demo.notebook_path().read_text())["cells"])
     assert f"{cells}/{cells}" in capsys.readouterr().err and (tmp_path / "r.html").exists()
+
+
+def test_the_report_is_written_private_even_over_a_wider_open_one(tmp_path):
+    old = tmp_path / "memlab-report.html"
+    old.write_text("old")
+    old.chmod(0o644)
+    path = demo.write_report("<html>costs</html>", old)
+    assert path.read_text() == "<html>costs</html>" and path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["memlab-report.html"]
+
+
+def test_the_readme_redactor_is_reachable_after_a_plain_import():
+    import subprocess
+    import sys
+
+    code = "import memlab; print(memlab.redact.default_redactor('mail me at a@b.example'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "a@b.example" not in out

@@ -96,7 +96,7 @@ def test_real_session_metadata_and_relative_source_paths(db):
     s = db.sessions.get("88a8d761-7b9a-4bf1-a8ca-c1febe6bf358")
     assert s["project_id"] == "claude-code-log"
     assert s["metadata"]["version"] == "2.0.46"
-    files = {r["path"] for r in db.query("SELECT path FROM import_files")}
+    files = {r["name"] for r in db.query("SELECT name FROM import_sources")}
     assert "-workspace-example-app/55550000-0000-4000-8000-000000000001.jsonl" in files
     assert not any(p.startswith("/") for p in files)
 
@@ -231,7 +231,7 @@ def test_running_again_adds_nothing_even_when_read_positions_are_lost(db, tmp_pa
     import_claude_code(db, REAL, progress=False)
     before = counts(db)
     assert import_claude_code(db, REAL, progress=False).lines == 0
-    db.execute("DELETE FROM import_files")
+    db.execute("DELETE FROM import_sources")
     report = import_claude_code(db, REAL, progress=False)
     assert report.lines == 19 and not any(report.added.values())
     assert counts(db) == before
@@ -253,7 +253,8 @@ def test_a_half_written_last_line_waits_for_the_next_run(db, tmp_path):
     whole = json.dumps(line("user", "u2", "second", second=2))
     path = write(tmp_path / "p" / f"{SID}.jsonl", [line("user", "u1", "first"), whole[:30]], newline=False)
     report = import_claude_code(db, tmp_path, progress=False)
-    assert [m.line for m in report.malformed] == [2] and db.count("messages") == 1
+    assert report.malformed == [] and db.count("messages") == 1  # not malformed: still being written
+    assert report.skipped["incomplete last lines (read next run)"] == 1
     path.write_text(path.read_text() + whole[30:] + "\n")
     report = import_claude_code(db, tmp_path, progress=False)
     assert report.malformed == [] and db.count("messages") == 2

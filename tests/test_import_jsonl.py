@@ -59,7 +59,7 @@ def test_reimport_adds_nothing_even_without_read_positions(db, tmp_path):
     path = write(tmp_path / "h.jsonl", [msg(1, model="gpt-4o", usage={"input_tokens": 5}), msg(2)])
     import_jsonl(db, path, progress=False)
     assert import_jsonl(db, path, progress=False).lines == 0
-    db.execute("DELETE FROM import_files")
+    db.execute("DELETE FROM import_sources")
     report = import_jsonl(db, path, progress=False)
     assert report.duplicates["messages"] == 2 and not any(report.added.values())
     assert (db.count("messages"), db.count("cost_tracking")) == (2, 1)
@@ -78,14 +78,14 @@ def test_a_folder_imports_each_file_with_paths_relative_to_it(db, tmp_path):
     write(tmp_path / "runs" / "a.jsonl", [msg(1)])
     write(tmp_path / "runs" / "deep" / "b.jsonl", [msg(2)])
     import_jsonl(db, tmp_path / "runs", progress=False)
-    assert [r["path"] for r in db.query("SELECT path FROM import_files ORDER BY path")] == ["a.jsonl", "deep/b.jsonl"]
+    assert [r["name"] for r in db.query("SELECT name FROM import_sources ORDER BY name")] == ["a.jsonl", "deep/b.jsonl"]
 
 
 def test_lines_without_id_are_keyed_by_file_and_line(db, tmp_path):
     lines = [{k: val for k, val in msg(i).items() if k != "id"} for i in (1, 1)]  # two identical messages
     path = write(tmp_path / "h.jsonl", lines)
     import_jsonl(db, path, progress=False)
-    db.execute("DELETE FROM import_files")
+    db.execute("DELETE FROM import_sources")
     import_jsonl(db, path, progress=False)
     assert db.count("messages") == 2
 
@@ -100,9 +100,11 @@ def test_cli(tmp_path):
 def test_import_benchmark_reports_memlab_beside_raw(tmp_path):
     from memlab.bench import imports
 
-    [row] = imports.run(messages=60, workdir=tmp_path)
-    assert row.operation.startswith("import JSONL messages") and row.memlab.samples == 60
-    assert row.raw.per_s > 0 and row.ratio is not None
+    jsonl, claude = imports.run(messages=60, workdir=tmp_path)
+    assert jsonl.operation.startswith("import JSONL messages") and jsonl.memlab.samples == 60
+    assert claude.operation.startswith("import Claude Code transcript lines") and claude.memlab.samples == 60
+    for row in (jsonl, claude):
+        assert row.raw.per_s > 0 and row.ratio is not None and row.target == ">= 0.9x raw"
 
 
 def test_a_large_file_is_written_in_batches_and_a_crash_between_them_loses_nothing(db, tmp_path, monkeypatch):

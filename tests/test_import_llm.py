@@ -1,8 +1,10 @@
-"""memlab import llm: an llm logs.db (its real table layout, built here) into memlab's tables."""
+"""memlab import llm: llm logs.db files into memlab's tables, both those written by the real llm
+package (0.31's responses, 0.36's threads and turns) and cases built here in 0.31's layout."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from memlab.cli import cli
 from memlab.errors import ValidationError
 from memlab.imports import import_llm_logs
 from memlab.prices import compute_cost
+
+from conftest import FIXTURES
 
 # The tables of llm's logs.db that the importer reads, as llm's migrations leave them.
 LLM_SCHEMA = """
@@ -105,7 +109,7 @@ def test_rerun_adds_nothing_and_new_responses_are_picked_up(db, logs):
     conn.close()
     report = import_llm_logs(db, logs, progress=False)
     assert report.lines == 1 and report.added["messages"] == 2
-    db.execute("DELETE FROM import_files")
+    db.execute("DELETE FROM import_sources")
     report = import_llm_logs(db, logs, progress=False)
     assert report.lines == 5 and not any(report.added.values()) and db.count("cost_tracking") == 5
 
@@ -138,3 +142,56 @@ def test_cli(tmp_path, logs):
     result = CliRunner().invoke(cli, ["import", "llm", str(logs), "--db", str(tmp_path / "m.db"), "--quiet"],
                                 catch_exceptions=False)
     assert result.exit_code == 0 and "9 messages" in result.output and "4 cost_tracking" in result.output
+
+
+# -- logs written by the real llm package (tests/fixtures/llm/make_logs.py: fake models, no network) --
+
+LLM_FIXTURES = FIXTURES / "llm"
+
+
+def copy(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / "logs.db"
+    shutil.copyfile(LLM_FIXTURES / name, target)
+    return target
+
+
+@pytest.mark.parametrize("name,version", [("logs-0.31.db", "0.31"), ("logs-0.36.db", "0.36")])
+def test_both_generations_of_real_llm_logs_import(db, tmp_path, name, version):
+    report = import_llm_logs(db, copy(name, tmp_path), progress=False)
+    assert report.malformed == [] and report.added["cost_tracking"] == 3
+    [thread] = [c["conversation_id"] for c in db.query("SELECT conversation_id FROM conversations WHERE title = ?",
+                                                         (f"llm {version}: first question",))] or [None]
+    if thread is None:  # llm 0.31 names a conversation by its first prompt's start
+        thread = db.query_one("SELECT conversation_id FROM messages WHERE content = ?",
+                              (f"llm {version}: first question",))["conversation_id"]
+    contents = [(m["role"], m["content"]) for m in reversed(db.messages.recent(conversation_id=thread))]
+    assert contents == [("system", "You are terse."), ("user", f"llm {version}: first question"),
+                        ("assistant", f"fake answer to: llm {version}: first question"),
+                        ("user", f"llm {version}: a follow-up"), ("assistant", f"fake answer to: llm {version}: a follow-up")]
+
+
+@pytest.mark.parametrize("name", ["logs-0.31.db", "logs-0.36.db"])
+def test_real_llm_logs_are_priced_by_llm_anthropics_dotted_name(db, tmp_path, name):
+    report = import_llm_logs(db, copy(name, tmp_path), progress=False)
+    rows = db.query("SELECT cost_usd FROM cost_tracking WHERE model = 'claude-sonnet-4.5'")
+    want = compute_cost("claude-sonnet-4-5", input_tokens=1200, output_tokens=80, cache_read_tokens=4000,
+                        cache_write_tokens=300)
+    assert [r["cost_usd"] for r in rows] == [want, want] and want is not None
+    assert report.unpriced == {"fake-echo": 1}
+
+
+def test_a_real_036_log_reimports_nothing(db, tmp_path):
+    path = copy("logs-0.36.db", tmp_path)
+    import_llm_logs(db, path, progress=False)
+    db.execute("DELETE FROM import_sources")
+    report = import_llm_logs(db, path, progress=False)
+    assert not any(report.added.values()) and db.count("messages") == 7
+
+
+def test_an_old_log_upgraded_to_036_keeps_its_new_entries(db, tmp_path):
+    path = copy("logs-0.31.db", tmp_path)
+    import_llm_logs(db, path, progress=False)
+    shutil.copyfile(LLM_FIXTURES / "logs-0.31-upgraded-0.36.db", path)  # llm 0.36 ran on it and logged more
+    report = import_llm_logs(db, path, progress=False)
+    assert report.added["cost_tracking"] == 3 and report.added["messages"] == 7
+    assert db.count("cost_tracking") == 6

@@ -1,9 +1,8 @@
-"""memlab prices update/list/recompute: a user price table from LiteLLM's file, used over the shipped one."""
+"""memlab prices update/list/recompute: a user price table from LiteLLM's file, used over genai-prices."""
 
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import pytest
 from click.testing import CliRunner
@@ -82,14 +81,13 @@ def test_missing_cache_prices_fall_back_to_the_input_price(litellm_file):
     assert r.cache_read == r.cache_write_5m == r.cache_write_1h == pytest.approx(1.25)
 
 
-def test_user_table_is_used_over_the_shipped_one_which_stays_unchanged(litellm_file):
-    shipped = resources.files("memlab").joinpath("prices.json").read_bytes()
+def test_user_table_is_used_over_genai_prices(litellm_file):
     assert prices.compute_cost("claude-future-9", input_tokens=1000) is None
     prices.update_from_litellm(litellm_file)
     assert prices.compute_cost("claude-future-9", input_tokens=1000) == pytest.approx(1000 * 2.0 / 1e6)
-    assert prices.price_for("gpt-4o").rates.input == pytest.approx(2.0)  # LiteLLM's, not the shipped 2.5
-    assert prices.price_for("o3") is not None  # still priced by the shipped table
-    assert resources.files("memlab").joinpath("prices.json").read_bytes() == shipped
+    assert prices.price_for("gpt-4o").rates.input == pytest.approx(2.0)  # LiteLLM's, not genai-prices' 2.5
+    assert prices.price_for("o3") is not None  # still priced by genai-prices
+    assert "user table" in prices.current().as_of
 
 
 def test_update_reports_new_and_changed_models(litellm_file):
@@ -137,8 +135,9 @@ def test_cli_update_list_and_recompute(tmp_path, litellm_file):
     assert result.exit_code == 0 and "wrote 4 models" in result.output
     listing = run("prices", "list", "--model", "sonnet-4-5-2025")
     [row] = [line.split() for line in listing.output.splitlines() if line.startswith("claude-sonnet-4-5-2025")]
-    assert row == ["claude-sonnet-4-5-20250929", "anthropic", "3", "15", "0.3", "3.75", "6", ">200k:", "6", "/", "22.5"]
-    assert "LiteLLM" in listing.output
+    assert row == ["claude-sonnet-4-5-20250929", "anthropic", "3", "15", "0.3", "3.75", "6", ">200k:", "6", "/", "22.5",
+                   "user", "table"]
+    assert "LiteLLM" in listing.output and "genai-prices" in listing.output
     run("init", "--db", str(tmp_path / "m.db"))  # recompute reads an existing database only
     result = run("prices", "recompute", "--db", str(tmp_path / "m.db"))
     assert result.exit_code == 0 and "examined 0 calls" in result.output
@@ -149,3 +148,10 @@ def test_cli_update_error_is_one_line(tmp_path):
     bad.write_text("{")
     result = CliRunner().invoke(cli, ["prices", "update", "--from", str(bad)])
     assert result.exit_code == 1 and result.output.startswith("Error: cannot read 'x.json'")
+
+
+def test_cli_list_shows_genai_prices_as_of_a_date(user_table):
+    listing = run("prices", "list", "--provider", "anthropic", "--model", "opus-4-6", "--at", "2026-02-01")
+    assert listing.output.startswith("source: genai-prices ") and "prices shown for 2026-02-01" in listing.output
+    [row] = [line.split() for line in listing.output.splitlines() if line.startswith("claude-opus-4-6 ")]
+    assert row[:4] == ["claude-opus-4-6", "anthropic", "5", "25"] and ">200k:" in row  # the tier it had then

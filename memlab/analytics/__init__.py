@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..clock import system_clock
 from .. import validation as v
 from ..errors import ValidationError
 from . import frames, timebuckets as tb
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from ..store import Store
 
-BY = ("model", "agent", "user", "project")
+BY = ("model", "agent", "user", "project", "session")
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 COST_BY_MODEL = {
@@ -51,8 +52,13 @@ SESSION_ACTIVITY = {
     "session_id": TEXT, "user_id": TEXT, "project_id": TEXT, "status": TEXT,
     "started_at": "datetime64[ns, UTC]", "last_active_at": "datetime64[ns, UTC]",
     "duration": "timedelta64[ns]", "conversations": COUNT, "messages": COUNT, "tokens": COUNT,
-    "cost_usd": REAL,
+    "cost_usd": REAL, "unpriced_requests": COUNT,
 }
+COST_SUMMARY = {
+    "requests": COUNT, **dict.fromkeys(TOKEN_COLUMNS, COUNT), "cost_usd": REAL, "unpriced_requests": COUNT,
+    "cache_share": REAL,
+}
+UNPRICED = {"model": TEXT, "requests": COUNT, "tokens": COUNT}
 AGENT_PERFORMANCE = {
     "agent_name": TEXT, "calls": COUNT, "successes": COUNT, "success_rate": REAL,
     "p50_duration_ms": REAL, "p95_duration_ms": REAL, "input_tokens": COUNT, "output_tokens": COUNT,
@@ -121,7 +127,8 @@ class Analytics:
     def _params(self, since: Any, until: Any, tz: Any = "UTC", **filters: Any) -> tuple[dict, Any]:
         """SQL parameters for the window and the id filters, validated; and the zone."""
         zone = tb.zone(tz)
-        lo, hi = tb.window(since, until, zone)
+        now = self.store.clock() if self.store is not None else system_clock()  # (DuckDB: no store)
+        lo, hi = tb.window(since, until, zone, now)
         params = {"since": lo, "until": hi}
         for name, value in filters.items():
             params[name] = v.optional_identifier(name, value)
@@ -182,6 +189,46 @@ class Analytics:
             totals["share"] = totals["cost_usd"] / whole
         return frames.shaped(totals, columns)
 
+    def cost_summary(self, *, by: str | None = "model", period: str | None = None, tz: str = "UTC",
+                     since: Any = None, until: Any = None, user_id: str | None = None, project_id: str | None = None,
+                     session_id: str | None = None, model: str | None = None,
+                     agent: str | None = None) -> "pd.DataFrame":
+        """Requests, the four token kinds, priced cost, unpriced requests and the cache share (cache
+        reads over all prompt tokens: input + cache read + cache write) per ``by`` group (model,
+        agent, user, project or session; None: all calls together) [and per local period bucket],
+        costliest first (within each bucket). ``cost_usd`` is NaN where no call was priced."""
+        period = tb.period_name(period)
+        if by is not None and by not in BY:
+            raise ValidationError(f"by must be one of {', '.join(BY)} or None; got {by!r}")
+        params, zone = self._params(since, until, tz, user_id=user_id, project_id=project_id,
+                                    session_id=session_id, model=model, agent=agent)
+        columns = {**({"bucket": frames.bucket_dtype(zone.key)} if period else {}), **({by: TEXT} if by else {}),
+                   **COST_SUMMARY}
+        totals = self._cost(by or "model", period, zone, params).rename(columns={"key": by or "key"})
+        if totals.empty:
+            return frames.shaped(None, columns)
+        if by is None:
+            keys = ["bucket"] if period else []
+            grouped = totals.groupby(keys, sort=True) if keys else totals.assign(_all=0).groupby("_all")
+            summed = grouped[["requests", *TOKEN_COLUMNS, "unpriced_requests"]].sum()
+            summed["cost_usd"] = grouped["cost_usd"].sum(min_count=1)
+            totals = summed.reset_index(drop=not keys)
+        prompt = totals["input_tokens"] + totals["cache_read_tokens"] + totals["cache_write_tokens"]
+        totals["cache_share"] = (totals["cache_read_tokens"] / prompt.where(prompt > 0)).astype(REAL)
+        order = (["bucket"] if period else []) + ["cost_usd"] + ([by] if by else [])
+        ascending = [True] * bool(period) + [False] + [True] * bool(by)
+        return frames.shaped(totals.sort_values(order, ascending=ascending, na_position="last"), columns)
+
+    def unpriced_models(self, *, tz: str = "UTC", since: Any = None, until: Any = None, user_id: str | None = None,
+                        project_id: str | None = None, session_id: str | None = None, model: str | None = None,
+                        agent: str | None = None) -> "pd.DataFrame":
+        """The models whose calls are stored unpriced (no price source knew them), with their call
+        and token counts, most calls first: what a cost total leaves out."""
+        params, _ = self._params(since, until, tz, user_id=user_id, project_id=project_id, session_id=session_id,
+                                 model=model, agent=agent)
+        rows = self.store.dataframe(read_sql("unpriced_models"), params)
+        return frames.shaped(rows if not rows.empty else None, UNPRICED)
+
     def _per_model(self, declared: dict, period: Any, tz: Any, since: Any, until: Any,
                    **filters: Any) -> tuple["pd.DataFrame | None", dict]:
         """Cost totals per model [and bucket], sorted (None when there are none), and the
@@ -199,7 +246,7 @@ class Analytics:
                        session_id: str | None = None, model: str | None = None,
                        agent: str | None = None) -> "pd.DataFrame":
         """Requests, tokens (input + output + cache) and priced cost per bucket and ``by`` group
-        (model, agent, user or project); every bucket of the range appears for every group, zeros
+        (model, agent, user, project or session); every bucket of the range appears for every group, zeros
         where there were no calls. Calls without an agent/user/project have a missing key."""
         import pandas as pd
 

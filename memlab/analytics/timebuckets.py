@@ -10,6 +10,7 @@ it (checked for every grain returned); otherwise memlab asks SQL for a finer gra
 from __future__ import annotations
 
 import datetime as dt
+import re
 import functools
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,11 +49,33 @@ def period_name(period: Any, *, optional: bool = True) -> str | None:
     return period
 
 
-def instant(field: str, value: Any, tz: ZoneInfo) -> str | None:
-    """An ISO string, date or datetime as memlab's UTC text; dates and naive times are read in ``tz``."""
+_RELATIVE = re.compile(r"(\d{1,5})([hdw])")
+
+
+def relative(text: str, tz: ZoneInfo, now: dt.datetime | None = None) -> dt.datetime | None:
+    """``12h``, ``7d``, ``2w`` as the instant they go back to, or None for other text: hours back
+    from now; days and weeks as whole local days in ``tz``, today included (``7d`` = today and the
+    six days before, from local midnight)."""
+    found = _RELATIVE.fullmatch(text.strip().lower())
+    if found is None:
+        return None
+    count, unit = int(found.group(1)), found.group(2)
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
+    if unit == "h":
+        return now - dt.timedelta(hours=count)
+    days = count * (7 if unit == "w" else 1)
+    start = now.date() - dt.timedelta(days=max(days - 1, 0))
+    return dt.datetime(start.year, start.month, start.day, tzinfo=tz)
+
+
+def instant(field: str, value: Any, tz: ZoneInfo, now: dt.datetime | None = None) -> str | None:
+    """An ISO string, date or datetime as memlab's UTC text; dates and naive times are read in ``tz``;
+    ``7d``-style text (see ``relative``) counts back from ``now``."""
     if value is None:
         return None
-    if isinstance(value, str):
+    if isinstance(value, str) and (back := relative(value, tz, now)) is not None:
+        value = back
+    elif isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
@@ -69,9 +92,9 @@ def instant(field: str, value: Any, tz: ZoneInfo) -> str | None:
         raise ValidationError(f"{field} is out of range: {value!r}") from None
 
 
-def window(since: Any, until: Any, tz: ZoneInfo) -> tuple[str | None, str | None]:
+def window(since: Any, until: Any, tz: ZoneInfo, now: dt.datetime | None = None) -> tuple[str | None, str | None]:
     """The half-open window [since, until) as UTC text; ValidationError when since > until."""
-    lo, hi = instant("since", since, tz), instant("until", until, tz)
+    lo, hi = instant("since", since, tz, now), instant("until", until, tz, now)
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError(f"since ({lo}) is after until ({hi})")
     return lo, hi

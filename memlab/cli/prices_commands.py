@@ -1,4 +1,4 @@
-"""``memlab prices``: show the price table, refresh it from LiteLLM's file, re-price stored calls."""
+"""``memlab prices``: show the prices in use (genai-prices, a user table over it), set the user table, re-price."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from . import cli, db_option, open_db
 
 @cli.group()
 def prices() -> None:
-    """The model price table costs are computed from (shipped, or updated from LiteLLM's file)."""
+    """Model prices: genai-prices' bundled data as of each call's time, under a user table from LiteLLM's file."""
 
 
 def _rate(value: float) -> str:
@@ -17,26 +17,46 @@ def _rate(value: float) -> str:
 
 
 @prices.command(name="list")
-@click.option("--provider", help="Only this provider (anthropic, openai, google).")
+@click.option("--provider", help="Only this provider (default: anthropic, openai, google; 'all' for every one).")
 @click.option("--model", "contains", metavar="TEXT", help="Only models whose name contains TEXT.")
-def list_prices(provider: str | None, contains: str | None) -> None:
+@click.option("--at", "day", metavar="DATE", help="Prices as of this date (YYYY-MM-DD; default today).")
+def list_prices(provider: str | None, contains: str | None, day: str | None) -> None:
     """Known models and their USD per million tokens: input, output, cache read, cache write
-    (5-minute / 1-hour) and the long-context tier where there is one."""
-    from ..prices import current
+    (5-minute / 1-hour) and the long-context tier where there is one, with where each comes from."""
+    import datetime as dt
 
+    from ..errors import ValidationError
+    from ..prices import LISTED_PROVIDERS, LibraryPrices, current
+
+    if day is not None:
+        try:
+            day = dt.date.fromisoformat(day).isoformat()
+        except ValueError:
+            raise ValidationError(f"--at must be a date like 2026-01-31, not {day!r}") from None
+    else:
+        day = dt.datetime.now(dt.timezone.utc).date().isoformat()
     table = current()
     click.echo(f"source: {table.source}")
-    click.echo(f"as of: {table.as_of}")
-    header = ("model", "provider", "input", "output", "cache read", "write 5m", "write 1h", "long context")
+    click.echo(f"as of: {table.as_of} (prices shown for {day})")
+    wanted = None if provider and provider.lower() == "all" else (provider.lower(),) if provider else LISTED_PROVIDERS
+    found = {}
+    for source, info in table.library.models(wanted):
+        price = LibraryPrices.price(source, info, day)
+        if price is not None:
+            found.setdefault((info.id, source.id), (price, "genai-prices"))
+    for name, price in (table.user.prices.items() if table.user is not None else ()):
+        if wanted is None or price.provider in wanted:
+            found[(name, price.provider)] = (price, "user table")
+    header = ("model", "provider", "input", "output", "cache read", "write 5m", "write 1h", "long context", "from")
     rows = []
-    for name, p in sorted(table.prices.items()):
-        if (provider and p.provider != provider.lower()) or (contains and contains.lower() not in name):
+    for (name, _), (p, origin) in sorted(found.items()):
+        if contains and contains.lower() not in name:
             continue
         r, long = p.rates, p.long_context
         tier = (f">{p.long_context_threshold // 1000}k: {_rate(long.input)} / {_rate(long.output)}"
                 if long is not None and p.long_context_threshold else "")
         rows.append((name, p.provider, *map(_rate, (r.input, r.output, r.cache_read, r.cache_write_5m, r.cache_write_1h)),
-                     tier))
+                     tier, origin))
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
     for row in (header, *rows):
         click.echo("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
@@ -61,8 +81,8 @@ def update(source: str) -> None:
 @click.option("--model", help="Only this model (or family, e.g. claude-sonnet-4-5).")
 @click.option("--all", "all_rows", is_flag=True, help="Re-price every stored call, not only unpriced ones.")
 def recompute(db_path: str, model: str | None, all_rows: bool) -> None:
-    """Compute cost_usd again for stored calls from the current price table."""
+    """Compute cost_usd again for stored calls, each as of its own time, from the current prices."""
     with open_db(db_path) as db:
         counts = db.costs.recompute(model=model, all_rows=all_rows)
     click.echo(f"examined {counts['examined']:,} calls: {counts['updated']:,} re-priced, "
-               f"{counts['unpriced']:,} still unpriced (model not in the table)")
+               f"{counts['unpriced']:,} still unpriced (no price source knows the model)")

@@ -12,16 +12,18 @@ from .lake_options import many_db_option, open_analytics, parquet_option
 KINDS = ("cost", "sessions", "metrics", "agents", "routing", "cache", "top")
 FORMATS = ("table", "csv", "json", "markdown")
 PERIODS = ("hour", "day", "week", "month")  # memlab.analytics.timebuckets.PERIODS, kept here so --help stays light
-BY = ("model", "agent", "user", "project")
+BY = ("model", "agent", "user", "project", "session")
 SESSIONS_SHOWN = 20  # report sessions in a table or Markdown: the most recent this many, and the total
 
 
 def _query(analytics, kind: str, period: str | None, by: str | None, limit: int | None):
     """The analytics method for a report kind and the keywords it takes besides the filters."""
     if kind == "cost":
-        if by is not None:
-            return analytics.cost_over_time, {"period": period or "day", "by": by}
-        return analytics.cost_by_model, {"period": period}
+        if by is not None and period is not None:
+            return analytics.cost_over_time, {"period": period, "by": by}
+        # per model (default), per --by group, or all calls per --period (e.g. per day)
+        return analytics.cost_summary, {"by": by if by is not None else (None if period else "model"),
+                                        "period": period}
     if kind == "sessions":
         if period is not None:
             return analytics.activity_over_time, {"period": period}
@@ -76,10 +78,11 @@ def most_recent(frame, limit: int | None, fmt: str):
 @click.argument("kind", type=click.Choice(KINDS), default="cost")
 @many_db_option
 @parquet_option
-@click.option("--since", help="Start of the window (ISO date or time; dates are read in --tz).")
+@click.option("--since", help="Start of the window: ISO date or time (dates are read in --tz), or 12h / 7d / 2w"
+              " back from now (days and weeks are whole local days, today included).")
 @click.option("--until", help="End of the window, exclusive.")
 @click.option("--period", type=click.Choice(PERIODS), help="Bucket by hour, day, week or month.")
-@click.option("--by", type=click.Choice(BY), help="cost: group by this over time (default period: day).")
+@click.option("--by", type=click.Choice(BY), help="cost: totals per this group (with --period: over time).")
 @click.option("--tz", default="UTC", show_default=True, help="IANA time zone for buckets and dates.")
 @click.option("--user", "user_id", help="Only this user.")
 @click.option("--project", "project_id", help="Only this project.")
@@ -95,6 +98,9 @@ def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since:
     """Answer a common question of the database: cost, sessions, metrics, agents, routing, cache, top.
 
     \b
+    memlab report cost --since 7d --tz Europe/Berlin          per model, with cache share
+    memlab report cost --period day --since 2026-01-01        per day
+    memlab report cost --by session                           per session (or project, user, agent)
     memlab report cost --since 2026-01-01 --by model --period week
     memlab report metrics --period day --format markdown
     memlab report cost --db laptop.db --db server.db   (or --parquet DIR)
@@ -120,3 +126,16 @@ def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since:
         click.echo(render(frame, fmt))
         if note:
             click.echo(note, err=fmt != "table")
+        if kind == "cost" and fmt in ("table", "markdown") and analytics.store is not None:
+            _unpriced(analytics, {k: keywords[k] for k in filters if k in keywords})
+
+
+def _unpriced(analytics, filters: dict) -> None:
+    """Name the models a cost total leaves out (no price source knows them), so none goes unseen."""
+    missing = analytics.unpriced_models(**filters)
+    if missing.empty:
+        return
+    click.echo(f"unpriced (not in the totals above): {int(missing['requests'].sum()):,} calls of models no price"
+               " source knows; add them with memlab prices update --from FILE, then memlab prices recompute")
+    for row in missing.itertuples(index=False):
+        click.echo(f"  {row.model}: {row.requests:,} calls, {row.tokens:,} tokens")

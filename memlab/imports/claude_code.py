@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
-from .ledger import Ledger, parsed_lines, relative_files
+from .ledger import Ledger, Source, parsed_lines, relative_files
 from ..progress import bar as progress_bar
 from .report import ImportReport
 
@@ -30,6 +30,7 @@ DEFAULT_ROOT = "~/.claude/projects"
 AGENT_TOOLS = frozenset({"Task", "Agent"})  # the tool that runs a subagent ("Agent" since 2.1)
 SYNTHETIC_MODEL = "<synthetic>"  # messages Claude Code makes up itself: no API call, no cost
 MESSAGE_TYPES = frozenset({"user", "assistant", "system"})
+BATCH = 10_000  # lines per transaction, over as many files as it takes
 
 # Older Task results carry their figures only as text.
 _RESULT_FIGURES = {
@@ -62,6 +63,7 @@ def import_claude_code(
             run.import_file(rel, file)
             bar.update(1)
             bar.set_postfix(lines=run.report.lines, refresh=False)
+        run.flush()
         run.finish()
     finally:
         bar.close()
@@ -117,7 +119,8 @@ class _Batch:
     message_keys: list[tuple[str, str]] = field(default_factory=list)
     calls: dict[tuple[str, str], dict] = field(default_factory=dict)
     tasks: dict[str, dict] = field(default_factory=dict)
-    title: tuple[str, str] | None = None  # (main conversation, summary line)
+    titles: dict[str, str] = field(default_factory=dict)  # main conversation -> summary line
+    positions: list[tuple[Source, Any]] = field(default_factory=list)  # files read into this batch
 
 
 class _Run:
@@ -134,30 +137,51 @@ class _Run:
         self.tool_names: dict[str, str] = {}
         self.tasks: dict[str, dict] = {}
         self.results: list[dict] = []
-        self.calls_seen: set[tuple[str, str]] = set()
         self.synthetic_seen: set[str] = set()
         self.sessions: set[str] = set()
+        self.stored: set[str] = set()  # ledger keys of the current file's message ids already stored
+        self.batch = _Batch()
+        self.pending = 0  # lines read into the batch
 
     # -- files ---------------------------------------------------------------------------------
 
     def import_file(self, rel: str, file: Path) -> None:
-        parsed = parsed_lines(self.ledger, rel, file, self.report)
+        """Read a file's new lines into the batch; the batch is written once it holds BATCH lines."""
+        source = Source.of(file, rel)
+        parsed = parsed_lines(self.ledger, source, self.report)
         if parsed is None:
             return
         lines, end = parsed
         where = self._describe(rel, file)
-        batch = _Batch()
-        for number, line in lines:
+        batch = self.batch
+        # One query for the file's message ids already stored, not one per line.
+        self.stored = self.ledger.known(f"message:{line['uuid']}" for _, line, _ in lines
+                                        if isinstance(line.get("uuid"), str))
+        for number, line, text in lines:
             try:
-                self._line(where, number, line, batch)
+                self._line(where, number, line, batch, source, text)
             except (ValidationError, TypeError, ValueError, AttributeError) as e:
                 self.report.bad(rel, number, str(e) or type(e).__name__)
+        batch.positions.append((source, end))
+        self.pending += len(lines)
+        if self.pending >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the batch (the lines of one or more files) and their read positions in one
+        transaction: FTS5 writes its pending terms at each commit or savepoint, so a transaction
+        per small session file made the index slow to build."""
+        batch, self.batch, self.pending = self.batch, _Batch(), 0
+        if not batch.positions:
+            return
         try:
             with self.db.transaction():
                 self._write(batch)
-                self.ledger.save_position(rel, end)
+                for source, end in batch.positions:
+                    self.ledger.save_position(source, end)
         except ValidationError as e:
-            self.report.bad(rel, None, f"not imported: {e}")
+            for source, _ in batch.positions:
+                self.report.bad(source.name, None, f"not imported (read again next run): {e}")
 
     def _describe(self, rel: str, file: Path) -> _File:
         in_subagents = file.parent.name == "subagents"
@@ -169,19 +193,21 @@ class _Run:
 
     # -- lines ---------------------------------------------------------------------------------
 
-    def _line(self, where: _File, number: int, line: dict, batch: _Batch) -> None:
+    def _line(self, where: _File, number: int, line: dict, batch: _Batch, source: Source, text: str) -> None:
         kind = line.get("type")
         if kind == "summary":
             if isinstance(line.get("summary"), str):
-                batch.title = (f"{where.session_of_file}/main", line["summary"])
+                batch.titles[f"{where.session_of_file}/main"] = line["summary"]
             return
         if kind not in MESSAGE_TYPES:
             self.report.skipped[f"{kind or 'untyped'} lines"] += 1
             return
         sid = v.identifier("sessionId", line.get("sessionId"))
         when = v.timestamp("timestamp", line.get("timestamp"))
-        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else f"{where.rel}:{number}"
-        if uuid in self.uuids or self.ledger.get(f"message:{uuid}") is not None:
+        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else source.line_key(number, text)
+        stored = (f"message:{uuid}" in self.stored if uuid is line.get("uuid")
+                  else self.ledger.get(f"message:{uuid}") is not None)
+        if uuid in self.uuids or stored:
             self.report.duplicates["messages"] += 1
             return
         message = line.get("message") if isinstance(line.get("message"), dict) else {}
@@ -193,7 +219,7 @@ class _Run:
         if conversation not in batch.conversations:
             batch.conversations[conversation] = {
                 "session_id": sid, "created_at": when,
-                "metadata": {"source": IMPORTER, "thread": "main" if conversation.endswith("/main") else "subagent",
+                "metadata": {"source": IMPORTER, "thread": _thread(conversation, agent),
                              "agent_id": agent, "file": where.rel},
             }
         self.uuids[uuid] = conversation
@@ -324,10 +350,6 @@ class _Run:
                 call[name] = max(call[name], value)
             self.report.duplicates["cost_tracking"] += 1
             return
-        if key in self.calls_seen:
-            self.report.duplicates["cost_tracking"] += 1
-            return
-        self.calls_seen.add(key)
         metadata = _compact({
             "source": IMPORTER, "conversation_id": conversation, "message_id": message_id,
             "service_tier": usage.get("service_tier"), "cost_usd_reported": _number(line.get("costUSD")),
@@ -370,14 +392,17 @@ class _Run:
         if batch.messages:
             self.report.added["messages"] += db.messages.add_many(batch.messages)
         if batch.calls:
+            # A call seen in an earlier file or run keeps the largest counts of every sighting.
             calls = list(batch.calls.values())
-            stored = db.costs.record_many(calls, skip_duplicates=True)
+            known, grew = db.costs.raise_to_largest(calls)
+            fresh = [c for c in calls if c["request_id"] not in known]
+            stored = db.costs.record_many(fresh, skip_duplicates=True, unpriced=self.report.unpriced)
             self.report.added["cost_tracking"] += stored
             self.report.duplicates["cost_tracking"] += len(calls) - stored
+            self.report.grown["cost_tracking"] += grew
         self.ledger.put_many(batch.message_keys)
         self.ledger.put_many((f"task:{tid}", json.dumps(t)) for tid, t in batch.tasks.items())
-        if batch.title:
-            main, title = batch.title
+        for main, title in batch.titles.items():
             if main in batch.conversations or self._conversation_exists(main):
                 db.conversations.set_title(main, title)  # through the redactor, like every title
 
@@ -489,6 +514,13 @@ def _tokens(usage: dict) -> dict[str, int]:
         "cache_write_1h_tokens": hour,
         "cache_write_5m_tokens": total - hour if split else None,  # metadata only, where the split is given
     }
+
+
+def _thread(conversation: str, agent: str | None) -> str:
+    """What a conversation is: the main thread, a subagent's, or a compaction agent's (``agent-acompact-*``)."""
+    if conversation.endswith("/main"):
+        return "main"
+    return "compaction" if agent is not None and agent.startswith("acompact") else "subagent"
 
 
 def _number(value: Any) -> float | int | None:

@@ -11,12 +11,12 @@ imported by writing its history in this shape.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
-from ..messages import ROLES
-from .ledger import Ledger, parsed_lines, relative_files
+from ..prices import current
+from .ledger import Ledger, Source, parsed_lines, relative_files
 from ..progress import bar as progress_bar
 from .report import ImportReport
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..database import Database
 
 IMPORTER = "jsonl"
-BATCH = 2_000  # lines written per transaction
+BATCH = 10_000  # lines written per transaction (about a second of write lock at most)
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens")
 
 
@@ -38,16 +38,18 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
     ledger = Ledger(db, IMPORTER)
     known_sessions: set[str] = set()
     known_conversations: set[str] = set()
+    prices = current()
     bar = progress_bar(total=len(files), desc=IMPORTER, unit="file", progress=progress)
     try:
         for rel, file in files:
-            parsed = parsed_lines(ledger, rel, file, report)
+            source = Source.of(file, rel)
+            parsed = parsed_lines(ledger, source, report)
             if parsed is not None:
                 lines, end = parsed
                 rows = []
-                for number, line in lines:
+                for number, line, text in lines:
                     try:
-                        rows.append(parse(line, f"{rel}:{number}"))
+                        rows.append(parse(db, line, source, number, text, prices))
                     except ValidationError as e:
                         report.bad(rel, number, str(e))
                 # One transaction per batch: the write lock is held briefly (other writers wait
@@ -57,7 +59,7 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
                     with db.transaction():
                         _store(db, ledger, rows[start:start + BATCH], report, known_sessions, known_conversations)
                         if start + BATCH >= len(rows):
-                            ledger.save_position(rel, end)
+                            ledger.save_position(source, end)
             bar.update(1)
             bar.set_postfix(lines=report.lines, refresh=False)
     finally:
@@ -65,37 +67,29 @@ def import_jsonl(db: "Database", path: str | Path, *, progress: bool | None = No
     return report
 
 
-def parse(line: dict, fallback_key: str) -> dict:
-    """One line of the format, checked; ValidationError names the field that is wrong."""
+def parse(db: "Database", line: dict, source: Source, number: int, text: str, prices: Any) -> dict:
+    """One line of the format, checked into the rows it stores; ValidationError names the field."""
     session = v.identifier("session", line.get("session"))
-    role = v.choice("role", line.get("role"), ROLES)
     usage = line.get("usage")
-    if usage is not None and not isinstance(usage, dict):
+    if usage is not None and usage.__class__ is not dict:
         raise ValidationError("usage must be an object")
-    model = v.optional_identifier("model", line.get("model"))
-    message = {
-        "conversation_id": v.identifier("conversation", line.get("conversation", session)),
-        "role": role,
-        "content": v.text("content", line.get("content")),
-        "created_at": None if line.get("timestamp") is None else v.timestamp("timestamp", line["timestamp"]),
-        "token_count": None if line.get("token_count") is None else v.count("token_count", line["token_count"]),
-        "metadata": line.get("metadata"),
-    }
-    v.json_text("metadata", message["metadata"])
-    key = line.get("id")
+    model = line.get("model")
+    when = line.get("timestamp")
+    message = db.messages.row(line.get("conversation", session), line.get("role"), line.get("content"),
+                              line.get("token_count"), when, line.get("metadata"))
     call = None
     if model is not None and usage is not None:
-        call = {name: v.count(f"usage.{name}", usage.get(name, 0)) for name in USAGE_FIELDS}
-        call.update(session_id=session, model=model, created_at=message["created_at"],
-                    request_id=v.optional_identifier("request_id", line.get("request_id")),
-                    cost_usd=None if line.get("cost_usd") is None else v.non_negative("cost_usd", line["cost_usd"]),
-                    metadata={"source": IMPORTER, "conversation_id": message["conversation_id"]})
+        tokens = {name: v.count(f"usage.{name}", usage[name]) for name in USAGE_FIELDS if name in usage}
+        call = db.costs.row(session, model, **tokens, created_at=message[4], prices=prices,
+                            request_id=v.optional_identifier("request_id", line.get("request_id")),
+                            cost_usd=line.get("cost_usd"), metadata={"source": IMPORTER, "conversation_id": message[0]})
+    key = line.get("id")
     return {
-        "key": str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else fallback_key,
+        "key": str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else source.line_key(number, text),
         "session": session,
-        "user": v.optional_identifier("user", line.get("user")),
-        "project": v.optional_identifier("project", line.get("project")),
-        "title": v.optional_text("title", line.get("title")),
+        "user": None if (user := line.get("user")) is None else v.identifier("user", user),
+        "project": None if (project := line.get("project")) is None else v.identifier("project", project),
+        "title": None if (title := line.get("title")) is None else v.text("title", title),
         "message": message,
         "call": call,
     }
@@ -114,25 +108,28 @@ def _store(db: "Database", ledger: Ledger, rows: list[dict], report: ImportRepor
         fresh.append(row)
     for row in fresh:
         message = row["message"]
-        when = message["created_at"]
+        when = message[4]
         if row["session"] not in known_sessions:
             if not db.sessions.exists(row["session"]):
                 db.sessions.create(row["session"], user_id=row["user"], project_id=row["project"],
                                    metadata={"source": IMPORTER}, created_at=when)
                 report.added["sessions"] += 1
             known_sessions.add(row["session"])
-        cid = message["conversation_id"]
+        cid = message[0]
         if cid not in known_conversations:
             if db.query_one("SELECT 1 AS x FROM conversations WHERE conversation_id = ?", (cid,)) is None:
                 db.conversations.create(row["session"], cid, title=row["title"], created_at=when)
                 report.added["conversations"] += 1
             known_conversations.add(cid)
     if fresh:
-        report.added["messages"] += db.messages.add_many(r["message"] for r in fresh)
+        report.added["messages"] += db.messages.insert_rows(r["message"] for r in fresh)
     calls = [r["call"] for r in fresh if r["call"] is not None]
     if calls:
-        added = db.costs.record_many(calls, skip_duplicates=True)
+        added = db.costs.insert_rows(calls, skip_duplicates=True)
         report.added["cost_tracking"] += added
         report.duplicates["cost_tracking"] += len(calls) - added
-    ledger.put_many((r["key"], r["message"]["conversation_id"]) for r in fresh)
+        for call in calls:
+            if call[7] is None:  # the cost: no price source knows the model
+                report.unpriced[call[2]] += 1
+    ledger.put_many((r["key"], r["message"][0]) for r in fresh)
 

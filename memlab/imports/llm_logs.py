@@ -1,9 +1,12 @@
-"""Import Simon Willison's ``llm`` logs database (``logs.db``): its conversations and responses.
+"""Import Simon Willison's ``llm`` logs database (``logs.db``), both generations of its layout.
 
-One memlab session and conversation per ``llm`` conversation; per response, the system prompt
-(when it changes), tool results sent with the prompt, the prompt and the reply (with its tool
-calls) as messages, and one cost row with the response's token counts. The ``llm`` package is
-not needed: the file is read with sqlite3, read-only.
+Up to ``llm`` 0.31 a prompt and its reply are one row of ``responses`` (in ``conversations``);
+from 0.32 they are ``turns`` of ``threads`` whose messages (``messages``, a chain by
+``parent_hash``) hold ``parts``. An old file upgraded by a newer ``llm`` keeps its old
+``responses`` and logs new turns beside them: both are read. One memlab session and conversation
+per conversation or thread; its system prompt, prompts, replies, tool calls and tool results as
+messages; one cost row per response or turn with its token counts. The ``llm`` package is not
+needed: the file is read with sqlite3, read-only.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import DatabaseFileError, NotFoundError, ValidationError
-from .ledger import Ledger, Position
+from ..messages import ROLES
+from .ledger import Ledger, Position, Source
 from ..progress import bar as progress_bar
 from .report import ImportReport
 
@@ -25,6 +29,17 @@ if TYPE_CHECKING:
 
 IMPORTER = "llm"
 BATCH = 2_000  # responses per transaction
+# The two tables of logged calls, oldest layout first: how many rows are new, and the new rows.
+NEW_COUNT = {"responses": "SELECT count(*) FROM responses WHERE rowid > ?",
+             "turns": "SELECT count(*) FROM turns WHERE rowid > ?"}
+NEW_ROWS = {"responses": "SELECT rowid AS rowid_, * FROM responses WHERE rowid > ? ORDER BY rowid",
+            "turns": "SELECT rowid AS rowid_, * FROM turns WHERE rowid > ? ORDER BY rowid"}
+# A message's parts (llm 0.32+); a part's text may live in fragments instead (part_fragments).
+PARTS = "SELECT p.type, p.tool_name, p.text, p.payload FROM parts p WHERE p.message_hash = ? ORDER BY p.position"
+PARTS_WITH_FRAGMENTS = (
+    "SELECT p.type, p.tool_name, coalesce(nullif(p.text, ''), (SELECT group_concat(f.content, char(10))"
+    " FROM part_fragments pf JOIN fragments f ON f.id = pf.fragment_id WHERE pf.part_id = p.id)) AS text,"
+    " p.payload FROM parts p WHERE p.message_hash = ? ORDER BY p.position")
 
 
 def default_path() -> Path:
@@ -44,10 +59,10 @@ def _as_given(path: str | Path | None, source: Path) -> str:
 
 
 def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress: bool | None = None) -> ImportReport:
-    """Import the responses ``llm`` logged since the last run (all of them the first time).
+    """Import the responses and turns ``llm`` logged since the last run (all of them the first time).
 
-    Responses already stored are skipped by their id even if the read position was lost; a
-    response that can't be imported is reported (file and rowid) and skipped.
+    Rows already stored are skipped by their id even if the read position was lost; a row that
+    can't be imported is reported (file and rowid) and skipped.
     """
     source = Path(path).expanduser() if path is not None else default_path()
     if not source.is_file():
@@ -55,28 +70,29 @@ def import_llm_logs(db: "Database", path: str | Path | None = None, *, progress:
     report = ImportReport(IMPORTER, files=1, unit="responses")
     ledger = Ledger(db, IMPORTER)
     name = source.name
-    since = ledger.position(name)
-    last = since.line_count if since else 0
+    known = Source.of(source, name)
     logs = _open_read_only(source)
     try:
         tables = {r[0] for r in logs.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "responses" not in tables:
-            raise ValidationError(f"{name!r} is not an llm logs database (no responses table)")
-        titles = _conversations(logs) if "conversations" in tables else {}
-        total = logs.execute("SELECT count(*) FROM responses WHERE rowid > ?", (last,)).fetchone()[0]
+        if "responses" not in tables and "turns" not in tables:
+            raise ValidationError(f"{name!r} is not an llm logs database (no responses or turns table)")
+        # Each table's position is the last rowid read: a rewrite can't hide rows, their ids are kept.
+        reads = [(table, Source(f"{known.key}/{table}", name, source)) for table in ("responses", "turns")
+                 if table in tables]
+        starts = {table: (p.line_count if (p := ledger.position(src)[0]) else 0) for table, src in reads}
+        total = sum(logs.execute(NEW_COUNT[table], (starts[table],)).fetchone()[0] for table, _ in reads)
         bar = progress_bar(total=total, desc=IMPORTER, unit="response", progress=progress)
-        cursor = logs.execute("SELECT rowid AS rowid_, * FROM responses WHERE rowid > ? ORDER BY rowid", (last,))
-        last_system: dict[str, str] = {}
         try:
-            while rows := cursor.fetchmany(BATCH):
-                report.files_read = 1
-                report.lines += len(rows)
-                tools = _tools(logs, [r["id"] for r in rows], tables)
-                with db.transaction():
-                    _store(db, ledger, name, rows, titles, tools, last_system, report)
-                    last = rows[-1]["rowid_"]
-                    ledger.save_position(name, Position(os.stat(source).st_size, 0, last))
-                bar.update(len(rows))
+            for table, src in reads:
+                read = _Responses(logs, tables) if table == "responses" else _Turns(logs, tables)
+                cursor = logs.execute(NEW_ROWS[table], (starts[table],))
+                while rows := cursor.fetchmany(BATCH):
+                    report.files_read = 1
+                    report.lines += len(rows)
+                    with db.transaction():
+                        _store(db, ledger, name, read, rows, report)
+                        ledger.save_position(src, Position(os.stat(source).st_size, 0, rows[-1]["rowid_"]))
+                    bar.update(len(rows))
         finally:
             bar.close()
     except sqlite3.DatabaseError as e:
@@ -115,21 +131,109 @@ def _tools(logs: sqlite3.Connection, response_ids: list[str], tables: set[str]) 
     return found
 
 
-def _store(db: "Database", ledger: Ledger, name: str, rows: list[sqlite3.Row], titles: dict[str, dict],
-           tools: dict[str, dict[str, list]], last_system: dict[str, str], report: ImportReport) -> None:
-    stored = ledger.known(f"response:{r['id']}" for r in rows)
+class _Responses:
+    """Rows of ``responses`` (llm up to 0.31, and the older rows of an upgraded file)."""
+
+    kind = "response"
+
+    def __init__(self, logs: sqlite3.Connection, tables: set[str]) -> None:
+        self.logs, self.tables = logs, tables
+        self.titles = _conversations(logs) if "conversations" in tables else {}
+        self.last_system: dict[str, str] = {}
+        self.tools: dict[str, dict[str, list]] = {}
+
+    def prepare(self, rows: list[sqlite3.Row]) -> None:
+        self.tools = _tools(self.logs, [r["id"] for r in rows], self.tables)
+
+    def parse(self, row: dict[str, Any], ledger: Ledger) -> dict:
+        return _response(row, self.titles, self.tools.get(row["id"], {}), self.last_system)
+
+
+class _Turns:
+    """Rows of ``turns`` (llm 0.32 and later): each turn's new messages are the chain from its tip
+    message back to the first message its thread already holds."""
+
+    kind = "turn"
+
+    def __init__(self, logs: sqlite3.Connection, tables: set[str]) -> None:
+        self.logs = logs
+        self.titles = ({r["id"]: {"name": r["name"]} for r in logs.execute("SELECT id, name FROM threads")}
+                       if "threads" in tables else {})
+        self.seen: set[str] = set()
+        self.parts_sql = PARTS_WITH_FRAGMENTS if {"part_fragments", "fragments"} <= tables else PARTS
+
+    def prepare(self, rows: list[sqlite3.Row]) -> None:
+        pass
+
+    def parse(self, row: dict[str, Any], ledger: Ledger) -> dict:
+        turn_id = v.identifier("id", row["id"])
+        when = v.timestamp("datetime_utc", row.get("datetime_utc"))
+        thread = row.get("thread_id") or turn_id
+        conversation = f"llm-{thread}"
+        model = v.identifier("model", row.get("resolved_model") or row.get("model") or "unknown")
+        chain = []
+        current = row.get("tip_message_hash")
+        while current and f"message:{thread}:{current}" not in self.seen \
+                and ledger.get(f"message:{thread}:{current}") is None:
+            found = self.logs.execute("SELECT hash, parent_hash, role FROM messages WHERE hash = ?", (current,)).fetchone()
+            if found is None:
+                break
+            chain.append(found)
+            current = found["parent_hash"]
+        meta = {"turn_id": turn_id, "model": model}
+        messages, keys = [], []
+        for found in reversed(chain):
+            parts = self.logs.execute(self.parts_sql, (found["hash"],)).fetchall()
+            content = "\n".join(t for t in (_part_text(p) for p in parts) if t)
+            key = f"message:{thread}:{found['hash']}"
+            self.seen.add(key)
+            keys.append((key, conversation))
+            if content.strip():
+                role = found["role"] if found["role"] in ROLES else "user"
+                if role == "user" and parts and all(p["type"] == "tool_result" for p in parts):
+                    role = "tool"
+                messages.append({"conversation_id": conversation, "role": role, "content": v.text("content", content),
+                                 "created_at": when, "metadata": {**meta, "message_hash": found["hash"]}})
+        call = None
+        if row.get("input_tokens") is not None or row.get("output_tokens") is not None:
+            call = {"session_id": conversation, "model": model, "created_at": when, "request_id": f"llm:{turn_id}",
+                    "metadata": {"source": IMPORTER, "conversation_id": conversation,
+                                 "duration_ms": row.get("duration_ms")}, **_tokens(row)}
+        return {"session": conversation, "conversation": conversation, "model": model, "when": when,
+                "title": (self.titles.get(thread) or {}).get("name"), "messages": messages, "call": call,
+                "keys": keys}
+
+
+def _part_text(part: sqlite3.Row) -> str:
+    """One part of an llm 0.32+ message as searchable text, like memlab writes tool calls elsewhere."""
+    kind, text = part["type"], part["text"] or ""
+    if kind in (None, "text"):
+        return text
+    if kind == "tool_call":
+        return f"[tool call {part['tool_name']}] {part['payload'] or text}"
+    if kind == "tool_result":
+        return f"[tool result {part['tool_name']}] {text or part['payload'] or ''}"
+    if kind == "reasoning":
+        return f"[reasoning] {text}" if text else ""
+    return f"[{kind}]"
+
+
+def _store(db: "Database", ledger: Ledger, name: str, read: Any, rows: list[sqlite3.Row],
+           report: ImportReport) -> None:
+    read.prepare(rows)
+    stored = ledger.known(f"{read.kind}:{r['id']}" for r in rows)
     messages: list[dict] = []
     calls: list[dict] = []
     keys: list[tuple[str, str]] = []
     for row in rows:
-        key = f"response:{row['id']}"
+        key = f"{read.kind}:{row['id']}"
         if key in stored:
             report.duplicates["messages"] += 1
             continue
         try:
-            parsed = _response(dict(row), titles, tools.get(row["id"], {}), last_system)
+            parsed = read.parse(dict(row), ledger)
         except (ValidationError, ValueError, TypeError) as e:
-            report.bad(name, row["rowid_"], f"response {row['id']!r}: {e}")
+            report.bad(name, row["rowid_"], f"{read.kind} {row['id']!r}: {e}")
             continue
         session, conversation = parsed["session"], parsed["conversation"]
         if not db.sessions.exists(session):
@@ -145,10 +249,11 @@ def _store(db: "Database", ledger: Ledger, name: str, rows: list[sqlite3.Row], t
         if parsed["call"] is not None:
             calls.append(parsed["call"])
         keys.append((key, conversation))
+        keys.extend(parsed.get("keys", ()))
     if messages:
         report.added["messages"] += db.messages.add_many(messages)
     if calls:
-        added = db.costs.record_many(calls, skip_duplicates=True)
+        added = db.costs.record_many(calls, skip_duplicates=True, unpriced=report.unpriced)
         report.added["cost_tracking"] += added
         report.duplicates["cost_tracking"] += len(calls) - added
     ledger.put_many(keys)

@@ -32,6 +32,9 @@ class ImportReport:
     duplicates: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)  # lines not imported on purpose, by reason
     malformed: list[Malformed] = field(default_factory=list)
+    grown: Counter = field(default_factory=Counter)  # stored rows a later sighting made larger, by table
+    rewritten: list[str] = field(default_factory=list)  # files changed from their start: read again whole
+    unpriced: Counter = field(default_factory=Counter)  # calls stored without a price, by model
 
     def bad(self, file: str, line: int | None, reason: str) -> None:
         """Note a line that could not be imported; the import goes on."""
@@ -44,8 +47,15 @@ class ImportReport:
                f"added: {counts}"]
         if any(self.duplicates.values()):
             out.append("already stored: " + ", ".join(f"{n:,} {k}" for k, n in sorted(self.duplicates.items()) if n))
+        if any(self.grown.values()):
+            out.append("updated with larger counts: " + ", ".join(f"{n:,} {k}" for k, n in sorted(self.grown.items()) if n))
         if any(self.skipped.values()):
             out.append("skipped: " + ", ".join(f"{n:,} {k}" for k, n in sorted(self.skipped.items()) if n))
+        if self.unpriced:
+            models = ", ".join(f"{m} ({n:,})" for m, n in sorted(self.unpriced.items()))
+            out.append(f"unpriced: {sum(self.unpriced.values()):,} calls of models no price source knows: {models}")
+        if self.rewritten:
+            out.append(f"rewritten since the last import (read again from the start): {', '.join(self.rewritten)}")
         if self.malformed:
             out.append(f"malformed: {len(self.malformed):,} {self.unit}")
             out.extend(f"  {m}" for m in self.malformed)
@@ -61,6 +71,9 @@ class ImportReport:
             "duplicates": dict(self.duplicates),
             "skipped": dict(self.skipped),
             "malformed": [{"file": m.file, "line": m.line, "reason": m.reason} for m in self.malformed],
+            "grown": dict(self.grown),
+            "rewritten": list(self.rewritten),
+            "unpriced": dict(self.unpriced),
         }
 
 
