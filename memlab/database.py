@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from .analytics import Analytics
 from .conversations import Conversations
 from .costs import Costs
@@ -51,6 +53,22 @@ class Database(Store):
         from .search import search_frame
 
         return search_frame(self, query, **kwargs)
+
+    def forget(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        conversation_id: str | None = None,
+        message_ids: Iterable[int] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, int]:
+        """Delete everything of one user, session, conversation or list of messages from every
+        table and index in one transaction; returns rows deleted per table (see ``memlab.forget``)."""
+        from .forget import forget
+
+        return forget(self, user_id=user_id, session_id=session_id, conversation_id=conversation_id,
+                      message_ids=message_ids, dry_run=dry_run)
 
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their
