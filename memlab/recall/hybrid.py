@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ExtraMissingError
 from ..search import Filters
+from . import embeddings
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -17,7 +18,7 @@ NO_EXTRA = ("semantic recall needs the memlab[semantic] extra (pip install 'meml
 
 def recall(store: "Store", text: str, scope: Filters, limit: int, mode: str):
     """Semantic or hybrid recall; hybrid is keyword recall (with a note) without the extra."""
-    from . import RecallHit, embeddings, keyword_recall
+    from . import keyword_recall
 
     if not embeddings.available():
         if mode == "semantic":
