@@ -70,6 +70,19 @@ class Database(Store):
         return forget(self, user_id=user_id, session_id=session_id, conversation_id=conversation_id,
                       message_ids=message_ids, dry_run=dry_run)
 
+    def recall(self, text: str, **kwargs):
+        """The messages that best answer a natural-language question, as ``RecallHit``s (any
+        word counts; hybrid by default); see ``memlab.recall.recall``."""
+        from .recall import recall
+
+        return recall(self, text, **kwargs)
+
+    def recall_frame(self, text: str, **kwargs):
+        """``recall`` as a pandas DataFrame (the same columns when empty)."""
+        from .recall import recall_frame
+
+        return recall_frame(self, text, **kwargs)
+
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their
         schema names (see ``memlab.archive``)."""

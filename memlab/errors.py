@@ -23,3 +23,7 @@ class NotFoundError(MemlabError, LookupError):
 
 class QuerySyntaxError(MemlabError, ValueError):
     """An advanced-mode search expression is malformed."""
+
+
+class ExtraMissingError(MemlabError, ImportError):
+    """An optional capability needs a package that isn't installed (the message names the extra)."""
