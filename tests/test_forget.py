@@ -61,12 +61,15 @@ FILTERS = [{}, {"user_id": "ana"}, {"project_id": "gym"}, {"session_id": "a1"}, 
 
 def _found(db) -> list[int]:
     """What every way of searching finds for the secret's words: each planner path, mode and
-    filter of memlab's search, and FTS5's own MATCH."""
+    filter of memlab's search, recall's modes, and FTS5's own MATCH."""
     ids = set()
     for planner in PLANNERS.values():
         for query, mode in QUERIES:
             for scope in FILTERS:
                 ids.update(h.message_id for h in search(db, query, mode=mode, planner=planner, **scope))
+    for mode in ("keyword", "hybrid"):
+        for scope in FILTERS:
+            ids.update(h.message_id for h in db.recall("what is ana's zanzibar locker code?", mode=mode, **scope))
     ids.update(r[0] for r in db.execute(
         "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", ('"zanzibar" AND "quokka"',)))
     return sorted(ids)
@@ -84,7 +87,7 @@ def _text_columns_holding(db, word: str) -> list[str]:
 
 
 def test_the_secret_is_found_before_forgetting(db, two_users):
-    assert two_users in {h.message_id for h in db.search("zanzibar quokka")}
+    assert two_users in _found(db)
 
 
 def test_forget_user_deletes_every_table_of_that_user_and_returns_counts(db, two_users):
