@@ -138,6 +138,6 @@ def _require_found(scope: str, key: Any, counts: dict[str, int]) -> None:
 def _refresh_search_index(store: "Store") -> None:
     """Take the deleted messages out of the search index now, inside the forget's transaction:
     until a refresh the index keeps their text in its record of removals."""
-    from . import search_index
+    from .search import index  # the search engine's side index (memlab.search.index)
 
-    search_index.refresh(store.conn)
+    index.refresh(store.conn)
