@@ -70,6 +70,13 @@ class Database(Store):
         return forget(self, user_id=user_id, session_id=session_id, conversation_id=conversation_id,
                       message_ids=message_ids, dry_run=dry_run)
 
+    def context(self, session_id: str, query: str | None = None, **kwargs):
+        """What to put in the session's next prompt within a token budget: latest turns, relevant
+        memories, preferences, patterns, the handoff it continues (see ``memlab.context``)."""
+        from .context import context
+
+        return context(self, session_id, query, **kwargs)
+
     def recall(self, text: str, **kwargs):
         """The messages that best answer a natural-language question, as ``RecallHit``s (any
         word counts; hybrid by default); see ``memlab.recall.recall``."""
