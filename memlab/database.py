@@ -62,13 +62,15 @@ class Database(Store):
         conversation_id: str | None = None,
         message_ids: Iterable[int] | None = None,
         dry_run: bool = False,
+        archives: bool = True,
     ) -> dict[str, int]:
         """Delete everything of one user, session, conversation or list of messages from every
-        table and index in one transaction; returns rows deleted per table (see ``memlab.forget``)."""
+        table and index in one transaction (then the archive files beside it, unless
+        ``archives=False``); returns rows deleted per table (see ``memlab.forget``)."""
         from .forget import forget
 
         return forget(self, user_id=user_id, session_id=session_id, conversation_id=conversation_id,
-                      message_ids=message_ids, dry_run=dry_run)
+                      message_ids=message_ids, dry_run=dry_run, archives=archives)
 
     def context(self, session_id: str, query: str | None = None, **kwargs):
         """What to put in the session's next prompt within a token budget: latest turns, relevant

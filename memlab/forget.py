@@ -5,7 +5,8 @@ count is what was deleted from it (not hidden in a cascade). FTS5's triggers tak
 the full-text index; the search index's own triggers record the deleted messages, and the index
 is refreshed before the transaction ends, so no copy of the text is left waiting in it. Vectors
 and other tables that reference messages follow by their foreign keys. ``memlab vacuum``
-afterwards gives the freed pages back to the file system.
+afterwards gives the freed pages back to the file system. Archive files beside the live one
+(``memlab maintain --archive-*``) are forgotten in the same way, each in its own transaction.
 """
 
 from __future__ import annotations
@@ -91,12 +92,16 @@ def forget(
     conversation_id: str | None = None,
     message_ids: Iterable[int] | None = None,
     dry_run: bool = False,
+    archives: bool = True,
 ) -> dict[str, int]:
-    """Delete everything of one scope from every table and index in one transaction; return the
-    rows deleted per table (with ``dry_run``, the rows that would be, and nothing changes).
+    """Delete everything of one scope from every table and index; return the rows deleted per
+    table (with ``dry_run``, the rows that would be, and nothing changes).
 
-    A scope that names nothing stored raises NotFoundError; so does a message id that isn't stored
-    (then nothing is deleted).
+    The live file is one transaction; with ``archives`` (the default) each per-month archive
+    file beside it (``memlab.archive``) is then done the same way, its own transaction, and the
+    counts are the sums. A scope that names nothing stored raises NotFoundError; so does a
+    message id stored nowhere (then nothing is deleted). Interrupted between files, running it
+    again finishes the job.
     """
     scope, key = _scope(
         {"user_id": user_id, "session_id": session_id, "conversation_id": conversation_id,
@@ -104,17 +109,42 @@ def forget(
     )
     params = {"key": json.dumps(key) if scope == "message_ids" else key}
     plan = _plan(scope, key)
-    if dry_run:  # a read: no write lock
-        counts = _counts(store, plan, params)
-        _require_found(scope, key, counts)
+    files = _archive_files(store) if archives else []
+    counts = _counts(store, plan, params)  # a read: no write lock
+    for path in files:
+        with _open(path) as archive:
+            counts = {t: n + m for (t, n), m in zip(counts.items(), _counts(archive, plan, params).values())}
+    _require_found(scope, key, counts)
+    if dry_run:
         return counts
+    deleted = _delete(store, plan, params)
+    for path in files:
+        with _open(path) as archive:
+            deleted = {t: n + m for (t, n), m in zip(deleted.items(), _delete(archive, plan, params).values())}
+    return deleted
+
+
+def _delete(store: "Store", plan: tuple[tuple[str, str], ...], params: dict[str, Any]) -> dict[str, int]:
+    """Count and delete the plan's rows, children first, and refresh the search index, in one
+    transaction; return the counts."""
     with store.transaction():
         counts = _counts(store, plan, params)
-        _require_found(scope, key, counts)
         for table, condition in plan:
             store.execute(f"DELETE FROM {table} WHERE {condition}", params)
         _refresh_search_index(store)
     return counts
+
+
+def _archive_files(store: "Store") -> list:
+    from .archive import archive_files
+
+    return list(archive_files(store).values())
+
+
+def _open(path):
+    import memlab
+
+    return memlab.open(path)
 
 
 def _counts(store: "Store", plan: tuple[tuple[str, str], ...], params: dict[str, Any]) -> dict[str, int]:

@@ -222,3 +222,32 @@ def test_cli_forget_dry_run_then_forget(db, two_users, db_path):
 def test_cli_forget_without_a_scope_is_an_error(db_path, db):
     result = CliRunner().invoke(cli, ["forget", "--db", str(db_path)])
     assert result.exit_code == 1 and "needs a scope" in result.output
+
+
+def test_forget_reaches_the_archive_files_beside_the_database(db, clock, two_users):
+    from memlab.archive import archive_files, archive_sessions
+
+    import memlab
+
+    db.sessions.end("a1"), db.sessions.end("a2")  # a handoff links them: they move together
+    clock.advance(days=60)
+    archive_sessions(db, before=clock())
+    assert not db.sessions.exists("a1") and archive_files(db)
+    counts = db.forget(user_id="ana")
+    assert counts["sessions"] == 2 and counts["messages"] == 11 and counts["user_preferences"] == 1
+    for path in archive_files(db).values():
+        with memlab.open(path) as archive:
+            assert archive.count("sessions") == archive.count("messages") == 0
+            assert archive.search("zanzibar quokka") == []
+            assert archive.execute("SELECT count(*) FROM search_removed").fetchone()[0] == 0
+
+
+def test_live_only_leaves_the_archives_alone(db, clock, two_users):
+    from memlab.archive import archive_sessions
+
+    db.sessions.end("a1"), db.sessions.end("a2")
+    clock.advance(days=60)
+    archive_sessions(db, before=clock())
+    live = db.forget(user_id="ana", archives=False)
+    assert live["sessions"] == 0 and live["user_preferences"] == 1
+    assert db.forget(user_id="ana", dry_run=True)["sessions"] == 2  # still in the archive file
