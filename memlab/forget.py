@@ -99,7 +99,7 @@ def forget(
 
     The live file is one transaction; with ``archives`` (the default) each per-month archive
     file beside it (``memlab.archive``) is then done the same way, its own transaction, and the
-    counts are the sums. A scope that names nothing stored raises NotFoundError; so does a
+    counts are the sums (``message_ids`` name the live file's messages only). A scope that names nothing stored raises NotFoundError; so does a
     message id stored nowhere (then nothing is deleted). Interrupted between files, running it
     again finishes the job.
     """
@@ -109,7 +109,9 @@ def forget(
     )
     params = {"key": json.dumps(key) if scope == "message_ids" else key}
     plan = _plan(scope, key)
-    files = _archive_files(store) if archives else []
+    # Message ids are the live file's own (an archive's ids can repeat them): only named scopes
+    # reach the archives.
+    files = _archive_files(store) if archives and scope != "message_ids" else []
     counts = _counts(store, plan, params)  # a read: no write lock
     for path in files:
         with _open(path) as archive:

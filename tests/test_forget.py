@@ -251,3 +251,17 @@ def test_live_only_leaves_the_archives_alone(db, clock, two_users):
     live = db.forget(user_id="ana", archives=False)
     assert live["sessions"] == 0 and live["user_preferences"] == 1
     assert db.forget(user_id="ana", dry_run=True)["sessions"] == 2  # still in the archive file
+
+
+def test_message_ids_name_the_live_files_messages_only(db, clock, two_users):
+    import memlab
+    from memlab.archive import archive_files, archive_sessions
+
+    db.sessions.end("a1"), db.sessions.end("a2")
+    clock.advance(days=60)
+    archive_sessions(db, before=clock())
+    with memlab.open(next(iter(archive_files(db).values()))) as archive:
+        archived = archive.query("SELECT id FROM messages ORDER BY id")[0]["id"]
+    with pytest.raises(NotFoundError):  # that id is not a live message, and the archive keeps it
+        db.forget(message_ids=[archived])
+    assert db.forget(user_id="ana", dry_run=True)["messages"] == 11

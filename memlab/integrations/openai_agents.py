@@ -250,7 +250,7 @@ class MemlabSession(SessionABC):
                 row = self.db.execute(_SELECT + " ORDER BY id DESC LIMIT 1", (self.conversation_id,)).fetchone()
                 if row is None:
                     return None
-                self.db.forget(message_ids=[row[0]])
+                self.db.forget(message_ids=[row[0]], archives=False)
                 item = _item_of(row)
                 if item is not None:
                     return item
@@ -260,4 +260,4 @@ class MemlabSession(SessionABC):
             ids = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE conversation_id = ?",
                                                  (self.conversation_id,))]
             if ids:
-                self.db.forget(message_ids=ids)
+                self.db.forget(message_ids=ids, archives=False)
