@@ -112,7 +112,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(budget=st.integers(1, 400), long_turn=st.integers(0, 3_000), by_words=st.booleans())
 def test_never_over_budget_in_either_form(db, memory, budget, long_turn, by_words):
     if long_turn:
@@ -178,3 +178,11 @@ def test_cli_context_text_json_and_messages(db, memory, db_path):
 def test_cli_context_of_an_unknown_session_is_an_error(db, db_path):
     result = CliRunner().invoke(cli, ["context", "nope", "--db", str(db_path)])
     assert result.exit_code == 1 and "unknown session" in result.output
+
+
+def test_the_benchmark_times_context_beside_the_same_queries_by_hand(db, memory, db_path):
+    from memlab.bench import context as bench
+
+    [row] = bench.run(db, db_path, progress=False)
+    assert row.group == "context" and row.raw is not None and row.raw.samples == row.memlab.samples == 6
+    assert row.extra["max_tokens"] <= bench.BUDGET and row.met in (True, False)
