@@ -92,6 +92,19 @@ class Database(Store):
 
         return recall_frame(self, text, **kwargs)
 
+    def embed(self, *, model: str | None = None, limit: int | None = None, progress: bool | None = None) -> int:
+        """Embed messages without a vector, in batches (semantic recall's backlog); return how
+        many. See ``memlab.recall.vectors.embed``."""
+        from .recall import vectors
+
+        return vectors.embed(self, model=model, limit=limit, progress=progress)
+
+    def embed_backlog(self) -> int:
+        """How many messages have no vector yet."""
+        from .recall import vectors
+
+        return vectors.backlog(self)
+
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their
         schema names (see ``memlab.archive``)."""

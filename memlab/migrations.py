@@ -309,3 +309,38 @@ def search_postings(db: Database) -> None:
     run_script(db, postings.SCHEMA)
     filled = db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     index.build(db.conn, progress=None if filled else False)  # a bar on a terminal for a long upgrade
+
+
+@migrations(name="009_message_vectors")
+def message_vectors(db: Database) -> None:
+    """Each message's embedding for semantic recall, deleted with its message (see
+    memlab.recall.vectors); filled by ``memlab embed``, never at write time."""
+    run_script(db, _MESSAGE_VECTORS)
+
+
+_MESSAGE_VECTORS = """
+CREATE TABLE message_vectors (
+    seq        INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL UNIQUE REFERENCES messages (id) ON DELETE CASCADE,
+    model      TEXT NOT NULL,
+    vector     BLOB NOT NULL
+);
+CREATE TABLE message_vectors_state (
+    key   TEXT PRIMARY KEY,
+    value
+) WITHOUT ROWID;
+INSERT INTO message_vectors_state (key, value) VALUES ('removed', 0);
+
+-- Also without PRAGMA foreign_keys (plain sqlite3 sessions): a message's vector goes with it.
+CREATE TRIGGER message_vectors_message_ad AFTER DELETE ON messages BEGIN
+    DELETE FROM message_vectors WHERE message_id = old.id;
+END;
+CREATE TRIGGER message_vectors_message_au AFTER UPDATE OF content ON messages
+WHEN new.content IS NOT old.content BEGIN
+    DELETE FROM message_vectors WHERE message_id = old.id;
+END;
+-- Readers keep vectors in memory: a removal tells them to read them all again.
+CREATE TRIGGER message_vectors_ad AFTER DELETE ON message_vectors BEGIN
+    UPDATE message_vectors_state SET value = value + 1 WHERE key = 'removed';
+END;
+"""

@@ -41,3 +41,16 @@ def recall(question: str, db_path: str, as_json: bool, **options) -> None:
         click.echo(f"#{h.message_id}  {h.created_at[:16].replace('T', ' ')}  {h.role:<9}  "
                    f"score {h.score:.3f}  via {'+'.join(h.signals)}  conversation {h.conversation_id}")
         click.echo("    " + " ".join(h.snippet.split()))
+
+
+@cli.command()
+@db_option
+@click.option("--model", type=click.Choice(["wordllama", "e5"]),
+              help="Embedding model (default: the stored vectors', else wordllama). Another model re-embeds all.")
+@click.option("--limit", type=int, help="Embed at most this many messages.")
+def embed(db_path: str, model: str | None, limit: int | None) -> None:
+    """Embed the messages that have no vector yet (the backlog semantic recall reads)."""
+    with open_db(db_path) as db:
+        done = db.embed(model=model, limit=limit)
+        left = db.embed_backlog()
+    click.echo(f"embedded {done:,} messages; {left:,} left")
