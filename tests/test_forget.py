@@ -16,6 +16,17 @@ from memlab.search import index as search_index
 SECRET = "my locker code is zanzibar quokka lighthouse"
 
 
+def _semantic_installed() -> bool:
+    try:
+        from memlab.recall import embeddings
+    except ImportError:
+        return False
+    return bool(embeddings.available())
+
+
+SEMANTIC = _semantic_installed()
+
+
 @pytest.fixture
 def two_users(db):
     """ana (two sessions, with the secret) and bo; every kind of row; the search index built
@@ -43,6 +54,8 @@ def two_users(db):
     db.preferences.set("bo", "tour", "lighthouse")
     db.handoffs.create("a1", to_session_id="a2", summary="ana's quokka plan", end_from=False)
     search_index.build(db.conn, min_docs=1, top_k=5)
+    if SEMANTIC:
+        db.embed(progress=False)  # every message gets its vector, so semantic recall can find it
     return secret_id
 
 
@@ -68,7 +81,7 @@ def _found(db) -> list[int]:
         for query, mode in QUERIES:
             for scope in FILTERS:
                 ids.update(h.message_id for h in search(db, query, mode=mode, planner=planner, **scope))
-    for mode in ("keyword", "hybrid"):
+    for mode in ("keyword", "hybrid") + (("semantic",) if SEMANTIC else ()):
         for scope in FILTERS:
             ids.update(h.message_id for h in db.recall("what is ana's zanzibar locker code?", mode=mode, **scope))
     ids.update(r[0] for r in db.execute(
@@ -103,9 +116,21 @@ def test_forget_user_deletes_every_table_of_that_user_and_returns_counts(db, two
 
 
 def test_forgotten_text_is_not_found_by_any_search_path(db, two_users):
+    anas = {r["id"] for r in db.query(
+        "SELECT m.id FROM messages m JOIN conversations c USING (conversation_id) WHERE c.session_id IN ('a1', 'a2')")}
+    assert two_users in anas
     db.forget(user_id="ana")
-    assert _found(db) == []
+    # (semantic recall answers every question with the nearest messages left: bo's, never ana's)
+    assert not set(_found(db)) & anas
     assert db.search("lighthouse tour", user_id="bo")  # bo's memory is untouched
+
+
+@pytest.mark.skipif(not SEMANTIC, reason="the memlab[semantic] extra (in dev) is not installed")
+def test_forgotten_messages_lose_their_vectors(db, two_users):
+    assert db.execute("SELECT count(*) FROM message_vectors").fetchone()[0] == 51
+    db.forget(user_id="ana")
+    assert db.execute("SELECT count(*) FROM message_vectors").fetchone()[0] == 40
+    assert db.embed_backlog() == 0
 
 
 def test_forgotten_text_is_left_in_no_table(db, two_users):
