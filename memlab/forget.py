@@ -99,9 +99,9 @@ def forget(
 
     The live file is one transaction; with ``archives`` (the default) each per-month archive
     file beside it (``memlab.archive``) is then done the same way, its own transaction, and the
-    counts are the sums (``message_ids`` name the live file's messages only). A scope that names nothing stored raises NotFoundError; so does a
-    message id stored nowhere (then nothing is deleted). Interrupted between files, running it
-    again finishes the job.
+    counts are the sums (``message_ids`` name the live file's messages only). A scope that names
+    nothing stored raises NotFoundError; so does a message id that isn't stored (then nothing is
+    deleted). Interrupted between files, running it again finishes the job.
     """
     scope, key = _scope(
         {"user_id": user_id, "session_id": session_id, "conversation_id": conversation_id,
