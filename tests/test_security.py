@@ -56,6 +56,10 @@ ALLOWED = {
         "constant conditions from search._CONDITIONS, picked by fixed filter names; values stay parameters",
     ("search.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
         "constant conditions from search._ENTITY_CONDITIONS, picked by fixed entity names; values stay parameters",
+    ("forget.py", "c.format(sessions=_SESSIONS[scope])"): "constant forget._IN_SESSIONS conditions, a constant _SESSIONS subquery",
+    ("forget.py", "table"): "table names of the constant plans in forget.py",
+    ("forget.py", "condition"): "conditions of the constant plans in forget.py; the scope's value stays a parameter",
+    ("integrations/openai_agents.py", "_SELECT"): "module constant",
 }
 
 
