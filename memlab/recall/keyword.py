@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from typing import TYPE_CHECKING, Sequence
 
 from ..search import Filters, Hit, parse
@@ -76,7 +77,8 @@ def expression(words: Sequence[str]) -> str:
 
 
 def informative(store: "Store", words: Sequence[str], share: float = COMMON_SHARE) -> list[str]:
-    """The words, less those in more than ``share`` of all messages when any other remains.
+    """The words, less those in more than ``share`` of the messages (of the newest message id,
+    cheap to read) when any other remains.
 
     bm25's idf of such a word is at most log(1/share + ...) ~ nothing next to a rarer word's,
     so leaving it out changes little of the ranking and keeps the OR from matching everything.
@@ -84,11 +86,32 @@ def informative(store: "Store", words: Sequence[str], share: float = COMMON_SHAR
     if len(words) < 2:
         return list(words)
     conn = store.conn
-    total = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    total = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
     if not total:
         return list(words)
-    kept = [w for w in words if conn.execute(_DOCS, (w,)).fetchone()[0] <= share * total]
+    kept = [w for w in words if document_count(conn, w, total) <= share * total]
     return kept or list(words)
+
+
+# Per connection: word -> (messages holding it, the newest message id then). Counting a common
+# word reads its whole doclist (tens of ms at a million messages), so a count is reused until
+# the newest message id grew by a hundredth. The share is of the newest id (cheap; deleted
+# messages make it smaller than the true share, so a word is kept rather than dropped).
+_counts: "weakref.WeakKeyDictionary[sqlite3.Connection, dict[str, tuple[int, int]]]" = weakref.WeakKeyDictionary()
+MEMO_LIMIT = 10_000
+
+
+def document_count(conn: sqlite3.Connection, word: str, newest: int) -> int:
+    """How many messages hold ``word`` (a quoted FTS5 phrase), counted by FTS5 and remembered."""
+    memo = _counts.setdefault(conn, {})
+    known = memo.get(word)
+    if known is not None and newest - known[1] <= newest // 100:
+        return known[0]
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    count = conn.execute(_DOCS, (word,)).fetchone()[0]
+    memo[word] = (count, newest)
+    return count
 
 
 def keyword_hits(store: "Store", words: Sequence[str], scope: Filters, limit: int) -> list[Hit]:
