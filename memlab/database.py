@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from .analytics import Analytics
 from .conversations import Conversations
 from .costs import Costs
@@ -68,6 +70,57 @@ class Database(Store):
 
             problems += index.verify(self.conn)
         return problems
+
+    def forget(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        conversation_id: str | None = None,
+        message_ids: Iterable[int] | None = None,
+        dry_run: bool = False,
+        archives: bool = True,
+    ) -> dict[str, int]:
+        """Delete everything of one user, session, conversation or list of messages from every
+        table and index in one transaction (then the archive files beside it, unless
+        ``archives=False``); returns rows deleted per table (see ``memlab.forget``)."""
+        from .forget import forget
+
+        return forget(self, user_id=user_id, session_id=session_id, conversation_id=conversation_id,
+                      message_ids=message_ids, dry_run=dry_run, archives=archives)
+
+    def context(self, session_id: str, query: str | None = None, **kwargs):
+        """What to put in the session's next prompt within a token budget: latest turns, relevant
+        memories, preferences, patterns, the handoff it continues (see ``memlab.context``)."""
+        from .context import context
+
+        return context(self, session_id, query, **kwargs)
+
+    def recall(self, text: str, **kwargs):
+        """The messages that best answer a natural-language question, as ``RecallHit``s (any
+        word counts; hybrid by default); see ``memlab.recall.recall``."""
+        from .recall import recall
+
+        return recall(self, text, **kwargs)
+
+    def recall_frame(self, text: str, **kwargs):
+        """``recall`` as a pandas DataFrame (the same columns when empty)."""
+        from .recall import recall_frame
+
+        return recall_frame(self, text, **kwargs)
+
+    def embed(self, *, model: str | None = None, limit: int | None = None, progress: bool | None = None) -> int:
+        """Embed messages without a vector, in batches (semantic recall's backlog); return how
+        many. See ``memlab.recall.vectors.embed``."""
+        from .recall import vectors
+
+        return vectors.embed(self, model=model, limit=limit, progress=progress)
+
+    def embed_backlog(self) -> int:
+        """How many messages have no vector yet."""
+        from .recall import vectors
+
+        return vectors.backlog(self)
 
     def attach_archives(self, periods=None):
         """Attach the per-month archive files beside this one for a ``with`` block; yields their

@@ -130,3 +130,11 @@ def import_sources(db: Database) -> None:
     name relative to the import root, so two files of one name shared a position. Its rows are
     taken once each by the ledger, then deleted."""
     run_script(db, frozen("008_import_sources"))
+
+
+@migrations(name="009_message_vectors")
+def message_vectors(db: Database) -> None:
+    """Each message's embedding for semantic recall, deleted with its message (see
+    memlab.recall.vectors); filled by ``memlab embed``, never at write time."""
+    run_script(db, frozen("009_message_vectors"))
+

@@ -25,6 +25,7 @@ SHIPPED = {
     "006_search_postings": "b1ee29e66df3a18ea76aee2db96b0818829ae723fde3b1eb5627417492c99ba7",
     "007_search_change_log": "fa0331d95a487652173c3104b994e847aa6ad9d5ee7a924f4d522442a609418d",
     "008_import_sources": "3294f7e889b335160bfe1962ed72d9888ded0de2d8283a3f512e7aaa19f828e1",
+    "009_message_vectors": "abd151e70b758b0e666f134192e87bae1bbd185ebfe2239874ac17764256b0c6",
 }
 
 

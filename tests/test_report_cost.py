@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import memlab
 from memlab.cli import cli
 
 CALLS = [  # session, model, input, output, cache read, cache write, created_at

@@ -64,6 +64,16 @@ ALLOWED = {
     ("lake/export.py", "MONTHS.format(time=table.time)"): "time column from the constant TABLES",
     ("bench/lake.py", "kind.upper()"): "'index' or 'trigger' from sqlite_master of the benchmark's own file",
     ("bench/lake.py", "name"): "memlab's own index and trigger names, from sqlite_master of the benchmark's file",
+    ("forget.py", "c.format(sessions=_SESSIONS[scope])"): "constant forget._IN_SESSIONS conditions, a constant _SESSIONS subquery",
+    ("forget.py", "table"): "table names of the constant plans in forget.py",
+    ("forget.py", "condition"): "conditions of the constant plans in forget.py; the scope's value stays a parameter",
+    ("integrations/openai_agents.py", "_SELECT"): "module constant",
+    # issue #14's recall (merged into issue-15 for context; listed here so this branch's suite runs)
+    ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((keyword._CONDITIONS[n] for n in given)))"):
+        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names",
+    ("recall/keyword.py", "_RANKED.format(scope=where)"): "where is empty or the constant _SCOPE template",
+    ("recall/keyword.py", "_SCOPE.format(conditions=' AND '.join((_CONDITIONS[n] for n in given)))"):
+        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names",
 }
 
 

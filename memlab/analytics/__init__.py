@@ -226,7 +226,7 @@ class Analytics:
         and token counts, most calls first: what a cost total leaves out."""
         params, _ = self._params(since, until, tz, user_id=user_id, project_id=project_id, session_id=session_id,
                                  model=model, agent=agent)
-        rows = self.store.dataframe(read_sql("unpriced_models"), params)
+        rows = self.engine.rows("unpriced_models", params)
         return frames.shaped(rows if not rows.empty else None, UNPRICED)
 
     def _per_model(self, declared: dict, period: Any, tz: Any, since: Any, until: Any,

@@ -126,7 +126,7 @@ def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since:
         click.echo(render(frame, fmt))
         if note:
             click.echo(note, err=fmt != "table")
-        if kind == "cost" and fmt in ("table", "markdown") and analytics.store is not None:
+        if kind == "cost" and fmt in ("table", "markdown"):
             _unpriced(analytics, {k: keywords[k] for k in filters if k in keywords})
 
 

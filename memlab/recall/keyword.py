@@ -1,0 +1,139 @@
+"""Keyword recall: bm25 over *any* of a question's words, ranked exactly as FTS5 ranks the OR query.
+
+A question is read as plain words (each quoted, so no text is FTS5 syntax), distinct by their
+stemmed terms. Words in most messages are left out when there are others (see ``informative``):
+bm25 gives them almost no weight, yet they would make every message a match. ``keyword_hits``
+is the one ranking call: the words' OR query, bm25-ranked inside the filters.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import weakref
+from typing import TYPE_CHECKING, Sequence
+
+from ..search import Filters, Hit, parse
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+# A word in more than this share of the messages is left out of a question with other words:
+# measured on the LoCoMo dev file (docs/benchmarks.md), where question words ("what", "did")
+# and names of the two speakers are in most turns.
+COMMON_SHARE = 0.5
+
+MARK = ("**", "**")
+ELLIPSIS = "…"
+SNIPPET_WORDS = 16
+
+# The conditions each filter adds on a scope's messages (only those given are used).
+_CONDITIONS = {
+    "conversation": "m.conversation_id = :conversation",
+    "session": "c.session_id = :session",
+    "user": "s.user_id = :user",
+    "project": "s.project_id = :project",
+    "role": "m.role = :role",
+    "since": "m.created_at >= :since",
+    "until": "m.created_at < :until",
+}
+
+_RANKED = """
+SELECT rowid, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
+FROM messages_fts
+WHERE messages_fts MATCH :expression{scope}
+ORDER BY rank, rowid DESC LIMIT :limit
+"""
+
+# The scope's messages, read once through the indexes; the unary + keeps SQLite from looking
+# each id up in FTS5.
+_SCOPE = """
+  AND +rowid IN (
+    SELECT m.id FROM messages m
+    JOIN conversations c ON c.conversation_id = m.conversation_id
+    JOIN sessions s ON s.session_id = c.session_id
+    WHERE {conditions}
+  )"""
+
+_DETAILS = """
+SELECT m.id, m.conversation_id, c.session_id, m.role, m.created_at FROM messages m
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE m.id IN (SELECT value FROM json_each(?))
+"""
+
+_DOCS = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?"
+
+
+def question_words(store: "Store", text: str) -> list[str]:
+    """The question's distinct words as quoted FTS5 phrases (``'"caroline"'``), in order."""
+    parsed = parse(store, text, "plain")
+    return [p.text for p in parsed.phrases or ()]
+
+
+def expression(words: Sequence[str]) -> str:
+    """The FTS5 query matching any of the words."""
+    return " OR ".join(words)
+
+
+def informative(store: "Store", words: Sequence[str], share: float = COMMON_SHARE) -> list[str]:
+    """The words, less those in more than ``share`` of the messages (of the newest message id,
+    cheap to read) when any other remains.
+
+    bm25's idf of such a word is at most log(1/share + ...) ~ nothing next to a rarer word's,
+    so leaving it out changes little of the ranking and keeps the OR from matching everything.
+    """
+    if len(words) < 2:
+        return list(words)
+    conn = store.conn
+    total = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
+    if not total:
+        return list(words)
+    kept = [w for w in words if document_count(conn, w, total) <= share * total]
+    return kept or list(words)
+
+
+# Per connection: word -> (messages holding it, the newest message id then). Counting a common
+# word reads its whole doclist (tens of ms at a million messages), so a count is reused until
+# the newest message id grew by a hundredth. The share is of the newest id (cheap; deleted
+# messages make it smaller than the true share, so a word is kept rather than dropped).
+_counts: "weakref.WeakKeyDictionary[sqlite3.Connection, dict[str, tuple[int, int]]]" = weakref.WeakKeyDictionary()
+MEMO_LIMIT = 10_000
+
+
+def document_count(conn: sqlite3.Connection, word: str, newest: int) -> int:
+    """How many messages hold ``word`` (a quoted FTS5 phrase), counted by FTS5 and remembered."""
+    memo = _counts.setdefault(conn, {})
+    known = memo.get(word)
+    if known is not None and newest - known[1] <= newest // 100:
+        return known[0]
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    count = conn.execute(_DOCS, (word,)).fetchone()[0]
+    memo[word] = (count, newest)
+    return count
+
+
+def keyword_hits(store: "Store", words: Sequence[str], scope: Filters, limit: int) -> list[Hit]:
+    """The ``limit`` messages inside ``scope`` that FTS5 ranks best (bm25) for any of ``words``
+    (quoted FTS5 phrases), best first; ties newest first."""
+    if not words or limit <= 0:
+        return []
+    given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
+    where = _SCOPE.format(conditions=" AND ".join(_CONDITIONS[n] for n in given)) if given else ""
+    params = {
+        **scope.params(), "expression": expression(words), "limit": limit,
+        "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
+    }
+    rows = store.conn.execute(_RANKED.format(scope=where), params).fetchall()
+    return hits(store.conn, rows)
+
+
+def hits(conn: sqlite3.Connection, rows: Sequence[tuple[int, float, str]]) -> list[Hit]:
+    """``Hit``s for (message id, score, snippet) rows, in their order."""
+    details = {r[0]: r for r in conn.execute(_DETAILS, (json.dumps([r[0] for r in rows]),))}
+    return [
+        Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
+        for mid, score, snippet in rows
+        if (d := details.get(mid)) is not None
+    ]

@@ -1,0 +1,162 @@
+"""Message vectors in memlab's own table, embedded off the write path, searched exactly with numpy.
+
+``messages.add`` never embeds: messages without a vector are the backlog, drained in batches by
+``embed`` (``memlab embed``). Deleting or rewriting a message deletes its vector (triggers, so
+plain SQL deletes and ``forget`` do too); a rewritten message is embedded again by the next
+``embed``. A connection keeps the vectors in memory as one float32 matrix and reads only the
+rows added since (a deletion anywhere reloads it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .. import validation as v
+from ..progress import bar as progress_bar
+from . import embeddings
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+# The table, its state and the triggers that delete a message's vector: migration
+# 009_message_vectors (memlab.migrations).
+
+BATCH = 512
+STORED = np.float16  # on disk: half the bytes; rankings measured the same as float32
+
+_BACKLOG = """
+SELECT m.id, m.content FROM messages m
+WHERE m.id > :after AND NOT EXISTS (SELECT 1 FROM message_vectors v WHERE v.message_id = m.id)
+ORDER BY m.id LIMIT :limit
+"""
+_BACKLOG_COUNT = """
+SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM message_vectors v WHERE v.message_id = m.id)
+"""
+# A message deleted since its text was read gets no vector (and no foreign-key error).
+_INSERT = """
+INSERT OR REPLACE INTO message_vectors (message_id, model, vector)
+SELECT :id, :model, :vector WHERE EXISTS (SELECT 1 FROM messages WHERE id = :id)
+"""
+
+
+def stored_model(conn: sqlite3.Connection) -> str | None:
+    """The model this database's vectors were made with (None before any ``embed``)."""
+    row = conn.execute("SELECT value FROM message_vectors_state WHERE key = 'model'").fetchone()
+    return row[0] if row else None
+
+
+def model_for(conn: sqlite3.Connection) -> str | None:
+    """The model recall uses here: the stored vectors' if its package is installed, else the
+    first installed (None when none is)."""
+    stored = stored_model(conn)
+    if stored is not None and embeddings.available(stored):
+        return stored
+    found = embeddings.installed()
+    return found[0] if found and stored is None else None
+
+
+def backlog(store: "Store") -> int:
+    """How many messages have no vector yet."""
+    return store.conn.execute(_BACKLOG_COUNT).fetchone()[0]
+
+
+def embed(store: "Store", *, model: str | None = None, batch: int = BATCH, limit: int | None = None,
+          progress: bool | None = None) -> int:
+    """Embed messages without a vector (up to ``limit``), a batch per transaction; return how
+    many. A ``model`` other than the stored vectors' replaces them all (re-embedding everything)."""
+    conn = store.conn
+    batch = max(1, v.count("batch", batch))
+    if limit is not None:
+        limit = v.count("limit", limit)
+    name = embeddings.check(model) if model is not None else (stored_model(conn) or embeddings.DEFAULT)
+    chosen = embeddings.model(name)
+    if stored_model(conn) != name:
+        with store.transaction():
+            conn.execute("DELETE FROM message_vectors")
+            conn.execute("INSERT OR REPLACE INTO message_vectors_state (key, value) VALUES ('model', ?)", (name,))
+    todo = backlog(store) if limit is None else min(limit, backlog(store))
+    done, after = 0, 0
+    bar = progress_bar(total=todo, desc=f"embed ({name})", unit="msg", progress=progress)
+    try:
+        while done < todo:
+            rows = conn.execute(_BACKLOG, {"after": after, "limit": min(batch, todo - done)}).fetchall()
+            if not rows:
+                break
+            vectors = chosen.passages([r[1] for r in rows]).astype(STORED)
+            with store.transaction():
+                conn.executemany(_INSERT, [{"id": r[0], "model": name, "vector": v.tobytes()}
+                                           for r, v in zip(rows, vectors)])
+            done += len(rows)
+            after = rows[-1][0]
+            bar.update(len(rows))
+    finally:
+        bar.close()
+    return done
+
+
+@dataclass
+class Matrix:
+    """One connection's copy of the vectors: message ids (ascending) and their rows."""
+
+    model: str | None = None
+    removed: int = -1
+    seq: int = 0
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+    def refresh(self, conn: sqlite3.Connection, model: str) -> "Matrix":
+        """Bring the copy up to date: the rows added since, or all after a removal."""
+        removed = conn.execute("SELECT value FROM message_vectors_state WHERE key = 'removed'").fetchone()[0]
+        newest = conn.execute("SELECT coalesce(max(seq), 0) FROM message_vectors").fetchone()[0]
+        if model != self.model or removed != self.removed or newest < self.seq:
+            self.model, self.removed, self.seq = model, removed, 0
+            self.ids = np.zeros(0, dtype=np.int64)
+            self.rows = np.zeros((0, embeddings.model(model).dim), dtype=np.float32)
+        if newest > self.seq:
+            got = conn.execute("SELECT message_id, vector FROM message_vectors WHERE seq > ? AND model = ?",
+                               (self.seq, model)).fetchall()
+            if got:
+                ids = np.fromiter((r[0] for r in got), dtype=np.int64, count=len(got))
+                rows = np.frombuffer(b"".join(r[1] for r in got), dtype=STORED).reshape(len(got), -1)
+                ids = np.concatenate([self.ids, ids])
+                order = np.argsort(ids, kind="stable")
+                self.ids = ids[order]
+                self.rows = np.concatenate([self.rows, rows.astype(np.float32)])[order]
+            self.seq = newest
+        return self
+
+
+_matrices: "weakref.WeakKeyDictionary[sqlite3.Connection, Matrix]" = weakref.WeakKeyDictionary()
+
+
+def matrix(conn: sqlite3.Connection, model: str) -> Matrix:
+    """This connection's vectors, up to date."""
+    m = _matrices.get(conn)
+    if m is None:
+        m = _matrices[conn] = Matrix()
+    return m.refresh(conn, model)
+
+
+def nearest(rows: np.ndarray, ids: np.ndarray, query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """(message id, cosine) of the ``limit`` rows closest to ``query``, best first (exact)."""
+    if not len(ids) or limit <= 0:
+        return []
+    scores = rows @ query
+    k = min(limit, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    top = top[np.lexsort((-ids[top], -scores[top]))]  # best first, ties newest first
+    return [(int(ids[i]), float(scores[i])) for i in top]
+
+
+def select(m: Matrix, wanted: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of the ``wanted`` message ids that have vectors: (ids, rows, ids without one)."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    at = np.searchsorted(m.ids, wanted)
+    found = (at < len(m.ids)) & (m.ids[np.minimum(at, len(m.ids) - 1)] == wanted) if len(m.ids) else \
+        np.zeros(len(wanted), dtype=bool)
+    return wanted[found], m.rows[at[found]], wanted[~found]
