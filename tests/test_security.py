@@ -56,6 +56,11 @@ ALLOWED = {
         "constant conditions from search._CONDITIONS, picked by fixed filter names; values stay parameters",
     ("search.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
         "constant conditions from search._ENTITY_CONDITIONS, picked by fixed entity names; values stay parameters",
+    ("recall/keyword.py", "_SCOPE.format(conditions=' AND '.join((_CONDITIONS[n] for n in given)))"):
+        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
+    ("recall/keyword.py", "_RANKED.format(scope=where)"): "where: the constant _SCOPE template above, or ''",
+    ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((keyword._CONDITIONS[n] for n in given)))"):
+        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
 }
 
 
