@@ -74,6 +74,11 @@ ALLOWED = {
     ("recall/keyword.py", "_RANKED.format(scope=where)"): "where is empty or the constant _SCOPE template",
     ("recall/keyword.py", "_SCOPE.format(conditions=' AND '.join((_CONDITIONS[n] for n in given)))"):
         "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names",
+    ("recall/keyword.py", "_SCOPE.format(conditions=' AND '.join((_CONDITIONS[n] for n in given)))"):
+        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
+    ("recall/keyword.py", "_RANKED.format(scope=where)"): "where: the constant _SCOPE template above, or ''",
+    ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((keyword._CONDITIONS[n] for n in given)))"):
+        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
 }
 
 

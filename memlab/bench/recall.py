@@ -152,7 +152,8 @@ def run(db_path: Path, db, workdir: Path, messages: int, seed: int = 0, progress
     Below ``FULL_FROM`` messages (quick runs, the benchmarks notebook) quality is measured on
     the first conversation's first 60 questions with the default model only."""
     full = messages >= FULL_FROM
-    return quality(workdir, progress, full=full) + speed(db_path, db, seed, progress, sample=200 if full else 20)
+    return quality(workdir, progress, full=full) + speed(db_path, db, seed, progress, sample=200 if full else 0,
+                                                          questions=SPEED_QUESTIONS if full else 10)
 
 
 def quality(workdir: Path, progress: bool | None = None, *, full: bool = True) -> list[Row]:
@@ -233,16 +234,17 @@ FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT 10
 
 
 def speed(db_path: Path, db, seed: int = 0, progress: bool | None = None, rounds: int = 3,
-          sample: int = 200) -> list[Row]:
+          sample: int = 200, questions: int = SPEED_QUESTIONS) -> list[Row]:
     """Keyword and hybrid recall on generated questions beside raw FTS5 ranking of the OR of all
-    their words; the embedding backlog's throughput (filled here if the database has none)."""
+    their words; the embedding backlog's throughput (filled here if the database has none) and
+    e5's on ``sample`` messages."""
     from ..progress import bar
     from ..recall import embeddings, keyword
     from . import interleave, latency
 
     raw = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
     try:
-        questions = speed_questions(raw, seed)
+        asked = speed_questions(raw, seed, questions)
         total = raw.execute("SELECT count(*) FROM messages").fetchone()[0]
         rows: list[Row] = []
         if embeddings.available() and db.embed_backlog():
@@ -251,7 +253,7 @@ def speed(db_path: Path, db, seed: int = 0, progress: bool | None = None, rounds
             done = db.embed(progress=progress)
             rows.append(Row("recall", f"embed backlog ({embeddings.DEFAULT}, {total:,} messages)",
                             _rate(done, time.perf_counter() - started), notes=f"{done:,} of {left:,} embedded"))
-        if embeddings.available("e5"):
+        if sample and embeddings.available("e5"):
             texts = [r[0] for r in raw.execute("SELECT content FROM messages ORDER BY id LIMIT ?", (sample,))]
             model = embeddings.model("e5")
             started = time.perf_counter()
@@ -260,7 +262,7 @@ def speed(db_path: Path, db, seed: int = 0, progress: bool | None = None, rounds
                             _rate(len(texts), time.perf_counter() - started)))
         modes = ["keyword"] + (["hybrid"] if embeddings.available() else [])
         times: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for m in modes}
-        for q in bar(questions, desc="recall bench", unit="question", progress=progress):
+        for q in bar(asked, desc="recall bench", unit="question", progress=progress):
             expression = " OR ".join(keyword.question_words(db, q))
             theirs = lambda: raw.execute(RAW_RANKED, (expression,)).fetchall()  # noqa: E731
             for mode in modes:
@@ -271,11 +273,11 @@ def speed(db_path: Path, db, seed: int = 0, progress: bool | None = None, rounds
                 times[mode][1].extend(b)
         for mode in modes:
             a, b = times[mode]
-            row = Row("recall", f"{mode} recall, 5-15-word questions ({len(questions)} x {rounds}, {total:,} msgs)",
+            row = Row("recall", f"{mode} recall, 5-15-word questions ({len(asked)} x {rounds}, {total:,} msgs)",
                       latency(a), latency(b), target=f"p95 <= {SPEED_TARGETS[mode]:g} ms")
             row.met = row.memlab.p95_ms <= SPEED_TARGETS[mode]
             row.notes = "raw: FTS5 MATCH of the OR of every word, ORDER BY rank LIMIT 10, snippet"
-            row.extra["questions"] = questions
+            row.extra["questions"] = asked
             rows.append(row)
         return rows
     finally:

@@ -86,7 +86,13 @@ class WordLlama(Model):
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self._model.embed(list(texts), norm=True, batch_size=256), dtype=np.float32)
+        # WordLlama pads each batch to its longest text: texts of like length together, in small
+        # batches (measured ~10x faster on mixed lengths than batches of 256 in arrival order).
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        out[order] = np.asarray(self._model.embed([texts[i] for i in order], norm=True, batch_size=16),
+                                dtype=np.float32)
+        return out
 
     def query(self, text: str) -> np.ndarray:
         return self.passages([text])[0]
