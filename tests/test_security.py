@@ -68,15 +68,6 @@ ALLOWED = {
     ("forget.py", "table"): "table names of the constant plans in forget.py",
     ("forget.py", "condition"): "conditions of the constant plans in forget.py; the scope's value stays a parameter",
     ("integrations/openai_agents.py", "_SELECT"): "module constant",
-    # issue #14's recall (merged into issue-15 for context; listed here so this branch's suite runs)
-    ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((keyword._CONDITIONS[n] for n in given)))"):
-        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names",
-    ("recall/keyword.py", "_RANKED.format(scope=where)"): "where is empty or the constant _SCOPE template",
-    ("recall/keyword.py", "_SCOPE.format(conditions=' AND '.join((_CONDITIONS[n] for n in given)))"):
-        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names",
-    ("recall/keyword.py", "_SCOPE.format(conditions=' AND '.join((_CONDITIONS[n] for n in given)))"):
-        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
-    ("recall/keyword.py", "_RANKED.format(scope=where)"): "where: the constant _SCOPE template above, or ''",
     ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((keyword._CONDITIONS[n] for n in given)))"):
         "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
 }

@@ -8,12 +8,9 @@ is the one ranking call: the words' OR query, bm25-ranked inside the filters.
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import weakref
 from typing import TYPE_CHECKING, Sequence
 
-from ..search import Filters, Hit, parse
+from ..search import Filters, Hit, Planner, Search, parse
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -38,30 +35,6 @@ _CONDITIONS = {
     "until": "m.created_at < :until",
 }
 
-_RANKED = """
-SELECT rowid, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet
-FROM messages_fts
-WHERE messages_fts MATCH :expression{scope}
-ORDER BY rank, rowid DESC LIMIT :limit
-"""
-
-# The scope's messages, read once through the indexes; the unary + keeps SQLite from looking
-# each id up in FTS5.
-_SCOPE = """
-  AND +rowid IN (
-    SELECT m.id FROM messages m
-    JOIN conversations c ON c.conversation_id = m.conversation_id
-    JOIN sessions s ON s.session_id = c.session_id
-    WHERE {conditions}
-  )"""
-
-_DETAILS = """
-SELECT m.id, m.conversation_id, c.session_id, m.role, m.created_at FROM messages m
-JOIN conversations c ON c.conversation_id = m.conversation_id
-WHERE m.id IN (SELECT value FROM json_each(?))
-"""
-
 _DOCS = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?"
 
 
@@ -85,25 +58,24 @@ def informative(store: "Store", words: Sequence[str], share: float = COMMON_SHAR
     """
     if len(words) < 2:
         return list(words)
-    conn = store.conn
-    total = conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
+    total = store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
     if not total:
         return list(words)
-    kept = [w for w in words if document_count(conn, w, total) <= share * total]
+    kept = [w for w in words if document_count(store, w, total) <= share * total]
     return kept or list(words)
 
 
-# Per connection: word -> (messages holding it, the newest message id then). Counting a common
-# word reads its whole doclist (tens of ms at a million messages), so a count is reused until
-# the newest message id grew by a hundredth. The share is of the newest id (cheap; deleted
-# messages make it smaller than the true share, so a word is kept rather than dropped).
-_counts: "weakref.WeakKeyDictionary[sqlite3.Connection, dict[str, tuple[int, int]]]" = weakref.WeakKeyDictionary()
+# Counting a common word reads its whole doclist (tens of ms at a million messages), so a count
+# is reused until the newest message id grew by a hundredth (remembered on the store). The share
+# is of the newest id (cheap; deleted messages make it smaller than the true share, so a word is
+# kept rather than dropped).
 MEMO_LIMIT = 10_000
 
 
-def document_count(conn: sqlite3.Connection, word: str, newest: int) -> int:
+def document_count(store: "Store", word: str, newest: int) -> int:
     """How many messages hold ``word`` (a quoted FTS5 phrase), counted by FTS5 and remembered."""
-    memo = _counts.setdefault(conn, {})
+    conn = store.conn
+    memo = store.memo.setdefault("recall_counts", {})
     known = memo.get(word)
     if known is not None and newest - known[1] <= newest // 100:
         return known[0]
@@ -116,24 +88,16 @@ def document_count(conn: sqlite3.Connection, word: str, newest: int) -> int:
 
 def keyword_hits(store: "Store", words: Sequence[str], scope: Filters, limit: int) -> list[Hit]:
     """The ``limit`` messages inside ``scope`` that FTS5 ranks best (bm25) for any of ``words``
-    (quoted FTS5 phrases), best first; ties newest first."""
+    (quoted FTS5 phrases), best first; ties newest first: the search engine's "any" mode, which
+    ranks the OR query exactly from its postings with MaxScore pruning (FTS5 where it can't)."""
     if not words or limit <= 0:
         return []
-    given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
-    where = _SCOPE.format(conditions=" AND ".join(_CONDITIONS[n] for n in given)) if given else ""
-    params = {
-        **scope.params(), "expression": expression(words), "limit": limit,
-        "open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS,
-    }
-    rows = store.conn.execute(_RANKED.format(scope=where), params).fetchall()
-    return hits(store.conn, rows)
+    text = " ".join(w[1:-1].replace('""', '"') for w in words)  # each as typed: no whitespace inside
+    return Search(store, Planner()).run(text, mode="any", limit=limit, **scope_filters(scope))
 
 
-def hits(conn: sqlite3.Connection, rows: Sequence[tuple[int, float, str]]) -> list[Hit]:
-    """``Hit``s for (message id, score, snippet) rows, in their order."""
-    details = {r[0]: r for r in conn.execute(_DETAILS, (json.dumps([r[0] for r in rows]),))}
-    return [
-        Hit(mid, d[1], d[2], d[3], d[4], snippet, score)
-        for mid, score, snippet in rows
-        if (d := details.get(mid)) is not None
-    ]
+def scope_filters(scope: Filters) -> dict:
+    """A Filters as the search API's keyword arguments."""
+    names = {"conversation": "conversation_id", "session": "session_id", "user": "user_id",
+             "project": "project_id", "role": "role", "since": "since", "until": "until"}
+    return {names[k]: v for k, v in scope.params().items() if v is not None}

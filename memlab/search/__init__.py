@@ -8,18 +8,20 @@ verifies it, ``postings`` stores each term's messages for numpy.
 from .engine import (
     FRAME_DTYPES,
     MODES,
+    Filters,
     Hit,
     Phrase,
     Plan,
     Planner,
     Query,
     Search,
+    filters,
     parse,
     search,
     search_frame,
 )
 
 __all__ = [
-    "FRAME_DTYPES", "MODES", "Hit", "Phrase", "Plan", "Planner", "Query", "Search", "parse", "search",
+    "FRAME_DTYPES", "MODES", "Filters", "Hit", "Phrase", "Plan", "Planner", "Query", "Search", "filters", "parse", "search",
     "search_frame",
 ]
