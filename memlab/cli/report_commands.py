@@ -123,6 +123,8 @@ def report(kind: str, db_paths: tuple[str, ...], parquet_dir: str | None, since:
             frame, note = most_recent(frame, limit, fmt)
         if kind in ("sessions", "top") and period is None and fmt in ("table", "markdown"):
             frame = frame.drop(columns=["last_active_at"])  # for people, the duration says it
+            if "unpriced_requests" in frame and not frame["unpriced_requests"].any():
+                frame = frame.drop(columns=["unpriced_requests"])  # shown when some call is unpriced
         click.echo(render(frame, fmt))
         if note:
             click.echo(note, err=fmt != "table")

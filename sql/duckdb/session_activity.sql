@@ -1,5 +1,5 @@
 -- session_activity.sql for DuckDB over the lake: one row per session started in
--- [$since, $until) with its conversations, messages, model tokens and priced cost, counted
+-- [$since, $until) with its conversations, messages, model tokens, priced cost and the calls left unpriced, counted
 -- per (source_db, session_id) with one pass over each table instead of a subquery per session.
 WITH conversation_counts AS (
     SELECT source_db, session_id, COUNT(*) AS conversations
@@ -10,7 +10,8 @@ WITH conversation_counts AS (
 ), spend AS (
     SELECT source_db, session_id,
            SUM(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens) AS tokens,
-           SUM(cost_usd) AS cost_usd
+           SUM(cost_usd) AS cost_usd,
+           COUNT(*) FILTER (WHERE cost_usd IS NULL) AS unpriced_requests
     FROM cost_tracking GROUP BY source_db, session_id
 )
 SELECT
@@ -24,7 +25,8 @@ SELECT
     coalesce(c.conversations, 0) AS conversations,
     coalesce(m.messages, 0) AS messages,
     CAST(coalesce(p.tokens, 0) AS BIGINT) AS tokens,
-    p.cost_usd
+    p.cost_usd,
+    coalesce(p.unpriced_requests, 0) AS unpriced_requests
 FROM sessions s
 LEFT JOIN conversation_counts c ON c.source_db = s.source_db AND c.session_id = s.session_id
 LEFT JOIN message_counts m ON m.source_db = s.source_db AND m.session_id = s.session_id
