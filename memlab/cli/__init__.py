@@ -32,6 +32,21 @@ db_option = click.option(
 )
 
 
+def message_filters(command):
+    """The options that narrow which messages a search or recall reads (the API's filter names)."""
+    for option in reversed([
+        click.option("--session", "session_id", help="Only this session's messages."),
+        click.option("--user", "user_id", help="Only this user's sessions."),
+        click.option("--project", "project_id", help="Only this project's sessions."),
+        click.option("--conversation", "conversation_id", help="Only this conversation."),
+        click.option("--role", type=click.Choice(["user", "assistant", "system", "tool"]), help="Only this role."),
+        click.option("--since", metavar="DATE", help="Messages at or after this ISO-8601 time."),
+        click.option("--until", metavar="DATE", help="Messages before this ISO-8601 time."),
+    ]):
+        command = option(command)
+    return command
+
+
 def open_db(db_path: str, *, create: bool = False, **kwargs):
     """Open the database named by --db through the public API.
 

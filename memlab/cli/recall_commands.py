@@ -6,19 +6,13 @@ import json
 
 import click
 
-from . import cli, db_option, open_db
+from . import cli, db_option, message_filters, open_db
 
 
 @cli.command()
 @click.argument("question")
 @db_option
-@click.option("--session", "session_id", help="Only this session's messages.")
-@click.option("--user", "user_id", help="Only this user's sessions.")
-@click.option("--project", "project_id", help="Only this project's sessions.")
-@click.option("--conversation", "conversation_id", help="Only this conversation.")
-@click.option("--role", type=click.Choice(["user", "assistant", "system", "tool"]), help="Only this role.")
-@click.option("--since", metavar="DATE", help="Messages at or after this ISO-8601 time.")
-@click.option("--until", metavar="DATE", help="Messages before this ISO-8601 time.")
+@message_filters
 @click.option("--limit", type=int, default=10, show_default=True, help="How many hits.")
 @click.option("--mode", type=click.Choice(["hybrid", "keyword", "semantic"]), default="hybrid", show_default=True,
               help="keyword: bm25 over any word; semantic: embeddings; hybrid: both, fused.")

@@ -6,19 +6,13 @@ import json
 
 import click
 
-from . import cli, db_option, formatting, open_db
+from . import cli, db_option, formatting, message_filters, open_db
 
 
 @cli.command()
 @click.argument("query")
 @db_option
-@click.option("--session", "session_id", help="Only this session's messages.")
-@click.option("--user", "user_id", help="Only this user's sessions.")
-@click.option("--project", "project_id", help="Only this project's sessions.")
-@click.option("--conversation", "conversation_id", help="Only this conversation.")
-@click.option("--role", type=click.Choice(["user", "assistant", "system", "tool"]), help="Only this role.")
-@click.option("--since", metavar="DATE", help="Messages at or after this ISO-8601 time.")
-@click.option("--until", metavar="DATE", help="Messages before this ISO-8601 time.")
+@message_filters
 @click.option("--limit", type=int, default=10, show_default=True, help="How many hits.")
 @click.option("--offset", type=int, default=0, show_default=True, help="Skip this many hits first.")
 @click.option("--advanced", is_flag=True, help="Read QUERY as FTS5 syntax (phrases, prefix*, OR, NOT, NEAR).")
