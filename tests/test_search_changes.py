@@ -192,3 +192,17 @@ def test_any_word_is_fts5s_or_ranking_from_the_postings(db):
     few = Search(db, Planner(fts5_limit=0))
     few.run("w5 the", mode="any", limit=3)
     assert few.plan.candidates < 2_000  # the common word's messages were never all scored
+
+
+def test_any_word_leaves_stale_entries_out_past_the_first_part(db):
+    # Ids past 65,536 live in a later part of the postings: a stale entry there is left out too.
+    fill(db, 300, lambda i: f"cache note {i} refresh")
+    db.execute("INSERT INTO messages (id, conversation_id, role, content, created_at) VALUES"
+               " (200000, 'c', 'user', 'the cache refresh ran late', '2026-01-20T09:00:00.000000Z')")
+    db.update_search_index()
+    db.execute("UPDATE messages SET content = 'rewritten: nothing about it' WHERE id = 200000")
+    planned = Search(db, Planner(fts5_limit=0))
+    mine = planned.run("when does the cache refresh", mode="any")
+    assert planned.plan.path == "postings"
+    assert exact(mine) == fts5_top(db, '"when" OR "does" OR "the" OR "cache" OR "refresh"')
+    assert 200000 not in [h.message_id for h in mine]

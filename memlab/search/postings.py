@@ -472,8 +472,10 @@ def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, know
     computes it for an OR query (every phrase in order, 0.0 for an absent one), and how many
     were scored. MaxScore: phrases by rising upper bound (idf x (k1 + 1)); the messages of the
     ones with the highest bounds (the "essential" ones) are scored in full, and a phrase joins
-    them only while the bounds of those left out add up to at least the k-th score so far.
-    ``scope``/``role`` as in ``conjunction``; ``dirty``: ids left out (stale entries)."""
+    them only while the bounds of those left out add up to at least the k-th score so far. A
+    message's score doesn't depend on which phrases are essential, so each round scores only the
+    messages the newly essential phrase brings. ``scope``/``role`` as in ``conjunction``;
+    ``dirty``: ids left out (stale entries)."""
     order = sorted(range(len(phrases)), key=lambda i: idfs[i])  # lowest bound first
     bounds = [idfs[i] * (bm25.K1 + 1) for i in order]
     left_out = len(order)  # phrases order[:left_out] are not essential
@@ -481,8 +483,11 @@ def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, know
     read = 0
     while left_out > 0:
         left_out -= 1  # the phrase with the highest bound left out becomes essential
-        scored = _union_scored(phrases, [phrases[i] for i in order[left_out:]], idfs, avgdl, known, scope, role, dirty)
-        read += len(scored.ids)
+        excluded = scored.ids if dirty is None or not len(dirty) else np.concatenate([dirty, scored.ids])
+        fresh = _union_scored(phrases, [phrases[order[left_out]]], idfs, avgdl, known, scope, role, excluded)
+        scored = Scored(np.concatenate([scored.ids, fresh.ids]), np.concatenate([scored.scores, fresh.scores]),
+                        np.concatenate([scored.uncertain, fresh.uncertain]))
+        read += len(fresh.ids)
         # (a saturated frequency scored as 255 is a lower bound: the k-th only rises)
         if sum(bounds[:left_out]) < _kth_score(scored, want):
             break  # a message holding none of the essential phrases can't reach the top
@@ -498,9 +503,9 @@ def _kth_score(scored: Scored, k: int) -> float:
 
 
 def _union_scored(phrases: Sequence[Matches], essential: Sequence[Matches], idfs: Sequence[float], avgdl: float,
-                  known: Messages, scope: Matches | None, role: int | None, dirty: np.ndarray | None) -> Scored:
-    """Every message holding an essential phrase (inside scope and role, not dirty), scored
-    over all the phrases in order."""
+                  known: Messages, scope: Matches | None, role: int | None, excluded: np.ndarray | None) -> Scored:
+    """Every message holding an essential phrase (inside scope and role, not among ``excluded``
+    ids), scored over all the phrases in order."""
     parts = sorted({part for m in essential for part in m.parts})
     out_ids, out_scores, out_uncertain = [], [], []
     for part in parts:
@@ -514,8 +519,8 @@ def _union_scored(phrases: Sequence[Matches], essential: Sequence[Matches], idfs
             offsets = offsets[np.isin(offsets, inside[0], assume_unique=True)]
         if role is not None:
             offsets = offsets[known.roles[base:base + PART_SIZE][offsets] == role]
-        if dirty is not None and len(dirty):
-            offsets = offsets[~np.isin(offsets + base, dirty)]
+        if excluded is not None and len(excluded):
+            offsets = offsets[~np.isin(offsets.astype(np.int64) + base, excluded)]
         if not len(offsets):
             continue
         norm = bm25.norms(known.lengths[base:base + PART_SIZE][offsets], avgdl)
