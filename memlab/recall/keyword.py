@@ -93,11 +93,4 @@ def keyword_hits(store: "Store", words: Sequence[str], scope: Filters, limit: in
     if not words or limit <= 0:
         return []
     text = " ".join(w[1:-1].replace('""', '"') for w in words)  # each as typed: no whitespace inside
-    return Search(store, Planner()).run(text, mode="any", limit=limit, **scope_filters(scope))
-
-
-def scope_filters(scope: Filters) -> dict:
-    """A Filters as the search API's keyword arguments."""
-    names = {"conversation": "conversation_id", "session": "session_id", "user": "user_id",
-             "project": "project_id", "role": "role", "since": "since", "until": "until"}
-    return {names[k]: v for k, v in scope.params().items() if v is not None}
+    return Search(store, Planner()).run(text, mode="any", limit=limit, **scope.arguments())

@@ -97,8 +97,9 @@ class Planner:
     many (times 4) of its matches read. Everything else is ranked from the postings;
     ``max_verified``: a phrase of several words has at most this many messages scored from text
     before FTS5 ranks instead. ``scope_conversations``: a user or project with at most this many
-    conversations is looked up as a set of messages; a bigger one is checked best match first. ``tail_limit``: unindexed messages before search folds them into
-    the index. An answer memlab can't prove is bm25's top is re-ranked by FTS5 (exact, at FTS5's
+    conversations is looked up as a set of messages; a bigger one is checked best match first.
+    ``tail_limit``: messages not folded into the index yet that a search scores from their text
+    before FTS5 ranks instead. An answer memlab can't prove is bm25's top is re-ranked by FTS5 (exact, at FTS5's
     cost).
     """
 
@@ -125,6 +126,11 @@ class Plan:
     candidates: int = 0
 
 
+# Filters' fields as the public API names them (as ``filters()`` takes them).
+ARGUMENTS = {"conversation": "conversation_id", "session": "session_id", "user": "user_id",
+             "project": "project_id", "role": "role", "since": "since", "until": "until"}
+
+
 @dataclass
 class Filters:
     conversation: str | None = None
@@ -137,6 +143,10 @@ class Filters:
 
     def params(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def arguments(self) -> dict[str, Any]:
+        """The filters given, as the search and recall APIs name them (``session_id=``, ...)."""
+        return {ARGUMENTS[f.name]: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
 
     @property
     def any(self) -> bool:
@@ -625,6 +635,13 @@ class Search:
         # A top list's weights grow by at most avgdl now / avgdl then (bm25's length norm).
         self.slack = max(1.0, self.avgdl / listed) if listed else 1.0
 
+    def _known(self) -> postings.Messages:
+        """The indexed messages' lengths, conversations and roles, remembered while the index's
+        generation holds."""
+        self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
+                                                 self.memory.messages)
+        return self.memory.messages
+
     @property
     def backlog(self) -> "Backlog":
         """The change log, read once per search when first needed."""
@@ -691,8 +708,7 @@ class Search:
         low, high = self._rowid_range(scope)
         # A user's or project's messages, as postings, when it has few enough conversations to
         # list (else None: its matches are checked best first, few are needed in a big scope).
-        known = self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
-                                                         self.memory.messages)
+        known = self._known()
         within = self._within(scope, known)
         # One common word or phrase, not inside a small scope: its top list usually proves the
         # answer after reading a few dozen messages.
@@ -716,8 +732,7 @@ class Search:
         idfs = self._idfs(phrases, self.total)
         if sum(self._phrase_docs) <= self.planner.fts5_limit:
             return None
-        known = self.memory.messages = postings.messages(self.store.conn, int(self.state.get("generation", 0)),
-                                                         self.memory.messages)
+        known = self._known()
         within = self._within(scope, known)
         if within is None and any(getattr(scope, name) is not None for name in ENTITIES):
             return None
