@@ -400,3 +400,12 @@ def test_after_deletes_and_rewrites_scores_are_still_fts5s(db, corpus, query):
     theirs = Search(db, Planner(fts5_limit=10**9)).run(query, limit=2)
     assert [(h.message_id, round(h.score, 9)) for h in mine] == [(h.message_id, round(h.score, 9)) for h in theirs]
     assert corpus[3] in ids(mine) or "optimize" not in query and "kubernetes" not in query
+
+
+def test_filter_parameters_name_every_filter():
+    # Filters.params() is written out by hand (it runs per search); a new filter must join it.
+    from dataclasses import fields
+
+    from memlab.search.engine import Filters
+
+    assert set(Filters().params()) == {f.name for f in fields(Filters)}

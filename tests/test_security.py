@@ -51,7 +51,7 @@ ALLOWED = {
         "archive._values: those quoted column names and the constant _NEW_ID_OF; table names stay parameters",
     ("archive.py", "_NEW_ID_OF.format(param=param, column=_quoted(column))"):
         "constant template; param is t<counter>, column quoted by _quoted",
-    ("search/engine.py", "(_SORTED_WITHIN if sorted_by_fts5 else _RANKED_WITHIN).format(conditions=conditions)"):
+    ("search/engine.py", "within.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
         "constant conditions from engine._CONDITIONS joined by ' AND ', picked by fixed filter names; values stay"
         " parameters",
     ("search/engine.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):

@@ -20,7 +20,7 @@ import heapq
 import json
 import re
 import sqlite3
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -142,15 +142,16 @@ class Filters:
     until: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {"conversation": self.conversation, "session": self.session, "user": self.user,
+                "project": self.project, "role": self.role, "since": self.since, "until": self.until}
 
     def arguments(self) -> dict[str, Any]:
         """The filters given, as the search and recall APIs name them (``session_id=``, ...)."""
-        return {ARGUMENTS[f.name]: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
+        return {ARGUMENTS[name]: value for name, value in self.params().items() if value is not None}
 
     @property
     def any(self) -> bool:
-        return any(getattr(self, f.name) is not None for f in fields(self))
+        return any(value is not None for value in self.params().values())
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -310,41 +311,6 @@ def filters(**given: Any) -> Filters:
     )
 
 
-# FTS5's own ranking, for what memlab doesn't plan (OR, NOT, NEAR, groups, deep pages).
-_RANKED = """
-SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score
-FROM messages_fts
-JOIN messages m ON m.id = messages_fts.rowid
-JOIN conversations c ON c.conversation_id = m.conversation_id
-JOIN sessions s ON s.session_id = c.session_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
-  AND (:role IS NULL OR m.role = :role)
-  AND (:since IS NULL OR m.created_at >= :since)
-  AND (:until IS NULL OR m.created_at < :until)
-ORDER BY rank, messages_fts.rowid DESC LIMIT :limit OFFSET :offset
-"""
-
-# The same for a scope naming a conversation, session, user or project: its message ids are read
-# once (through the indexes) and each match is checked against them, instead of joining three
-# tables per match (a user's "the" at a million messages: ~1.9 s -> ~0.4 s). The unary + keeps
-# SQLite from looking each id up in FTS5 (which would recount bm25's statistics per lookup).
-_RANKED_WITHIN = """
-SELECT rowid AS id, -bm25(messages_fts) AS score
-FROM messages_fts
-WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
-  AND +rowid IN (
-    SELECT m.id FROM messages m
-    JOIN conversations c ON c.conversation_id = m.conversation_id
-    JOIN sessions s ON s.session_id = c.session_id
-    WHERE m.id BETWEEN :low AND :high AND {conditions}
-  )
-ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
-"""
-
 # Each filter as a condition on the scope's messages (only the given ones are used, so SQLite
 # can reach them through the sessions, conversations and messages indexes).
 _CONDITIONS = {
@@ -377,17 +343,15 @@ def _scope_sql(entities: Sequence[str]) -> str:
     """_SCOPE_CONVERSATIONS for these filters (names of _ENTITY_CONDITIONS)."""
     return _SCOPE_CONVERSATIONS.format(conditions=" AND ".join(_ENTITY_CONDITIONS[n] for n in entities))
 
-_RANKED_ALL = """
-SELECT rowid AS id, -bm25(messages_fts) AS score
-FROM messages_fts
-WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
-ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset
-"""
-
-# The same three with FTS5's own sorted plan (ORDER BY rank alone: FTS5 sorts inside and SQLite
-# makes snippets only for the rows returned, as a hand-written FTS5 query does). Ties are in no
-# set order there: memlab asks for one row more than it needs and re-sorts; a tie across that
-# edge is answered by the exact queries above instead.
+# FTS5's own ranking, for what memlab doesn't plan (OR, NOT, NEAR, groups, deep pages, small
+# databases), with FTS5's sorted plan: ORDER BY rank alone, so FTS5 sorts inside and SQLite makes
+# snippets only for the rows returned, as a hand-written FTS5 query does. Ties are in no set order
+# there: memlab asks for one row more than it needs and re-sorts; a tie across that edge is settled
+# by the _TIED queries below. Three forms: all messages, a join per match (time or role only), and
+# (_SORTED_WITHIN) a scope naming a conversation, session, user or project, whose message ids are
+# read once through the indexes and each match checked against them instead of joining three
+# tables per match (a user's "the" at a million messages: ~1.9 s -> ~0.4 s). The unary + keeps
+# SQLite from looking each id up in FTS5 (which would recount bm25's statistics per lookup).
 _SORTED_ALL = """
 SELECT messages_fts.rowid AS id, -rank AS score,
        snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
@@ -433,6 +397,59 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
     WHERE m.id BETWEEN :low AND :high AND {conditions}
   )
 ORDER BY rank LIMIT :limit
+"""
+
+# The messages tied on one score, newest first: who of a tie across the page's edge is in. FTS5
+# scans newest first itself and stops at the limit, so bm25 and snippets are computed only as far
+# as the tie reaches (bm25 is deterministic: equal to the bit to the rank it gave).
+_TIED_ALL = """
+SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND -bm25(messages_fts) = :score
+ORDER BY messages_fts.rowid DESC LIMIT :limit
+"""
+
+_TIED = """
+SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+JOIN sessions s ON s.session_id = c.session_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND -bm25(messages_fts) = :score
+  AND (:conversation IS NULL OR m.conversation_id = :conversation)
+  AND (:session IS NULL OR c.session_id = :session)
+  AND (:user IS NULL OR s.user_id = :user)
+  AND (:project IS NULL OR s.project_id = :project)
+  AND (:role IS NULL OR m.role = :role)
+  AND (:since IS NULL OR m.created_at >= :since)
+  AND (:until IS NULL OR m.created_at < :until)
+ORDER BY messages_fts.rowid DESC LIMIT :limit
+"""
+
+_TIED_WITHIN = """
+SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
+       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
+       m.conversation_id, c.session_id, m.role, m.created_at
+FROM messages_fts
+JOIN messages m ON m.id = messages_fts.rowid
+JOIN conversations c ON c.conversation_id = m.conversation_id
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+  AND -bm25(messages_fts) = :score
+  AND +messages_fts.rowid IN (
+    SELECT m.id FROM messages m
+    JOIN conversations c ON c.conversation_id = m.conversation_id
+    JOIN sessions s ON s.session_id = c.session_id
+    WHERE m.id BETWEEN :low AND :high AND {conditions}
+  )
+ORDER BY messages_fts.rowid DESC LIMIT :limit
 """
 
 # Matches in the scope, newest first, unranked (cheap: no bm25).
@@ -598,12 +615,11 @@ class Search:
             return []
         self._backlog = None
         conn = self.store.conn
-        if scope.since is None and scope.until is None and (
-                parsed.phrases is None or self._small(index.totals(conn)[0])):
-            return self._fts5(parsed, scope, limit, offset)  # one statement: its own snapshot
         with _snapshot(conn):
+            if parsed.phrases is None:
+                return self._fts5(parsed, scope, limit, offset)
             self.total, self.avgdl = index.totals(conn)
-            if parsed.phrases is None or self._small(self.total):
+            if self._small(self.total):
                 return self._fts5(parsed, scope, limit, offset)
             self._read_index_state()
             want = limit + offset
@@ -664,27 +680,25 @@ class Search:
 
     def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
         """FTS5's own ranking: its sorted plan, snippets for the rows returned only. Ties in it
-        come in no set order: a tie across the page's edge is read whole (a few more rows), or,
-        past a few dozen, ranked by the exact query."""
+        come in no set order, so a tie across the page's edge is settled by the tied messages
+        newest first (one more statement, in the same snapshot)."""
         low, high = self._rowid_range(scope)
         want = limit + offset
-        params = {**scope.params(), **_SNIPPET_MARKS, "expression": parsed.expression, "low": low, "high": high,
-                  "limit": want + 1, "offset": offset}
+        params = scope.params()
+        params.update(_SNIPPET_MARKS, expression=parsed.expression, low=low, high=high, limit=want + 1)
         conn = self.store.conn
         try:
-            while True:
-                rows = conn.execute(_ranked_sql(scope, sorted_by_fts5=True), params).fetchall()
-                if (len(rows) <= want or len(rows) < params["limit"] or rows[want][1] != rows[want - 1][1]
-                        or rows[-1][1] != rows[want - 1][1]):
-                    break  # no tie across the page's edge, or the tied rows all fetched
-                if params["limit"] > 4 * (want + 1):  # many ties: the exact order, then snippets
-                    ranked = conn.execute(_ranked_sql(scope), {**params, "limit": limit}).fetchall()
-                    self.plan = Plan("fts5", True, len(ranked))
-                    return self._hits([(score, mid) for mid, score in ranked], parsed.expression)
-                params["limit"] *= 4
+            with _snapshot(conn):
+                rows = conn.execute(_ranked_sql(scope), params).fetchall()
+                if len(rows) > want and rows[want][1] == rows[want - 1][1]:
+                    edge = rows[want - 1][1]
+                    above = [r for r in rows if r[1] > edge]  # all of them: FTS5 returned them first
+                    params.update(score=edge, limit=want - len(above))
+                    rows = above + conn.execute(_tied_sql(scope), params).fetchall()
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
-        rows = sorted(rows, key=lambda r: (-r[1], -r[0]))[offset:want]  # (the whole tie group re-sorted)
+        rows.sort(key=lambda r: (-r[1], -r[0]))
+        rows = rows[offset:want]
         self.plan = Plan("fts5", True, len(rows))
         return [Hit(mid, conversation, session, role, created, snippet, score)
                 for mid, score, snippet, conversation, session, role, created in rows]
@@ -696,7 +710,7 @@ class Search:
         """(score, id) of candidates by memlab's plan; None when FTS5's own ranking is cheaper
         or memlab can't prove its answer within budget."""
         phrases = parsed.phrases or ()
-        total, avgdl = index.totals(self.store.conn)
+        total, avgdl = self.total, self.avgdl  # read once, in this search's snapshot
         scorer = Scorer(self.stemmer, phrases, self._idfs(phrases, total), avgdl)
         if sum(self._phrase_docs) <= self.planner.fts5_limit and scope.session is None and scope.conversation is None:
             return None
@@ -1061,17 +1075,24 @@ class Search:
         return out
 
 
-def _ranked_sql(scope: Filters, *, sorted_by_fts5: bool = False) -> str:
-    """FTS5's ranked query for this scope: all messages, a join per match (time or role only), or
-    the matches among a named scope's messages; ``sorted_by_fts5``: FTS5's sorted plan with
-    snippets (ties unordered), else the exact order (ties newest first) without."""
+def _ranked_sql(scope: Filters) -> str:
+    """FTS5's sorted query (``_SORTED*``) for this scope: all messages, a join per match (time or
+    role only), or the matches among a named scope's messages."""
+    return _for_scope(scope, _SORTED_ALL, _SORTED, _SORTED_WITHIN)
+
+
+def _tied_sql(scope: Filters) -> str:
+    """The tied-messages query (``_TIED*``) for this scope, in the same three forms."""
+    return _for_scope(scope, _TIED_ALL, _TIED, _TIED_WITHIN)
+
+
+def _for_scope(scope: Filters, everything: str, joined: str, within: str) -> str:
     if not scope.any:
-        return _SORTED_ALL if sorted_by_fts5 else _RANKED_ALL
+        return everything
     given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
     if not any(name in ENTITIES for name in given):
-        return _SORTED if sorted_by_fts5 else _RANKED
-    conditions = " AND ".join(_CONDITIONS[name] for name in given)
-    return (_SORTED_WITHIN if sorted_by_fts5 else _RANKED_WITHIN).format(conditions=conditions)
+        return joined
+    return within.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
 
 
 def _quoted(p: Phrase) -> str:
