@@ -270,6 +270,21 @@ def test_cli_table_and_json(db_path, corpus):
         "message_id", "conversation_id", "session_id", "role", "created_at", "snippet", "score"}
 
 
+def test_cli_any_finds_messages_holding_one_of_the_words(db_path, corpus):
+    runner = CliRunner()
+    every = runner.invoke(cli, ["search", "kubernetes zebra", "--db", str(db_path), "--json"])
+    assert json.loads(every.output) == []  # no message holds both
+    anyword = runner.invoke(cli, ["search", "kubernetes zebra", "--any", "--db", str(db_path), "--json"])
+    with memlab.open(db_path) as db:
+        want = [h.message_id for h in db.search("kubernetes zebra", mode="any")]
+    assert want and [h["message_id"] for h in json.loads(anyword.output)] == want
+
+
+def test_cli_any_and_advanced_together_is_a_usage_error(db_path, corpus):
+    result = CliRunner().invoke(cli, ["search", "a b", "--any", "--advanced", "--db", str(db_path)])
+    assert result.exit_code == 2 and "--any and --advanced" in result.output
+
+
 def test_cli_advanced_error_is_one_line(db_path, corpus):
     result = CliRunner().invoke(cli, ["search", '"oops', "--advanced", "--db", str(db_path)])
     assert result.exit_code == 1

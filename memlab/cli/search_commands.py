@@ -15,17 +15,22 @@ from . import cli, db_option, formatting, message_filters, open_db
 @message_filters
 @click.option("--limit", type=int, default=10, show_default=True, help="How many hits.")
 @click.option("--offset", type=int, default=0, show_default=True, help="Skip this many hits first.")
+@click.option("--any", "any_word", is_flag=True,
+              help="Match messages holding any of the words, not all (bm25 of FTS5's OR).")
 @click.option("--advanced", is_flag=True, help="Read QUERY as FTS5 syntax (phrases, prefix*, OR, NOT, NEAR).")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
-def search(query: str, db_path: str, advanced: bool, as_json: bool, **filters) -> None:
+def search(query: str, db_path: str, any_word: bool, advanced: bool, as_json: bool, **filters) -> None:
     """Search messages for QUERY, most relevant first (bm25).
 
-    QUERY is read as plain words unless --advanced: any text is fine.
+    QUERY is read as plain words, every one of which must match, unless --any (any of them) or
+    --advanced (FTS5 syntax): any text is fine. For questions in plain language, memlab recall.
     """
     from dataclasses import asdict
 
+    if any_word and advanced:
+        raise click.UsageError("--any and --advanced can't be used together (FTS5 syntax says OR itself)")
     with open_db(db_path) as db:
-        hits = db.search(query, mode="advanced" if advanced else "plain", **filters)
+        hits = db.search(query, mode="any" if any_word else "advanced" if advanced else "plain", **filters)
     if as_json:
         click.echo(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         return
