@@ -96,6 +96,7 @@ QUESTIONS = [
     ("cost_by_model", {"period": "month", "user_id": "night-1"}),
     ("cost_over_time", {"by": "agent", "period": "day", "tz": "Europe/Berlin"}),
     ("cost_over_time", {"by": "user", "period": "week"}),
+    ("cost_over_time", {"by": "session", "period": "month"}),
     ("cost_over_time", {"by": "project", "period": "hour", "tz": "Asia/Kolkata", "since": "2026-10-24T12:00:00",
                         "until": "2026-10-27"}),
     ("cache_efficiency", {}),

@@ -10,6 +10,7 @@ WITH calls AS (
             WHEN 'agent' THEN a.agent_name
             WHEN 'user' THEN s.user_id
             WHEN 'project' THEN s.project_id
+            WHEN 'session' THEN c.session_id
         END AS key,
         c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.cost_usd
     FROM cost_tracking c
