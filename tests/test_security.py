@@ -51,8 +51,8 @@ ALLOWED = {
         "archive._values: those quoted column names and the constant _NEW_ID_OF; table names stay parameters",
     ("archive.py", "_NEW_ID_OF.format(param=param, column=_quoted(column))"):
         "constant template; param is t<counter>, column quoted by _quoted",
-    ("search/engine.py", "within.format(conditions=' AND '.join((_CONDITIONS[name] for name in given)))"):
-        "constant conditions from engine._CONDITIONS joined by ' AND ', picked by fixed filter names; values stay"
+    ("search/engine.py", "within.format(conditions=' AND '.join((CONDITIONS[name] for name in given)))"):
+        "constant conditions from engine.CONDITIONS joined by ' AND ', picked by fixed filter names; values stay"
         " parameters",
     ("search/engine.py", "_SCOPE_CONVERSATIONS.format(conditions=' AND '.join((_ENTITY_CONDITIONS[n] for n in entities)))"):
         "constant conditions from search._ENTITY_CONDITIONS, picked by fixed entity names; values stay parameters",
@@ -68,8 +68,8 @@ ALLOWED = {
     ("forget.py", "table"): "table names of the constant plans in forget.py",
     ("forget.py", "condition"): "conditions of the constant plans in forget.py; the scope's value stays a parameter",
     ("integrations/openai_agents.py", "_SELECT"): "module constant",
-    ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((keyword._CONDITIONS[n] for n in given)))"):
-        "constant conditions from recall.keyword._CONDITIONS, picked by fixed filter names; values stay parameters",
+    ("recall/hybrid.py", "_SCOPE_IDS.format(conditions=' AND '.join((CONDITIONS[n] for n in given)))"):
+        "constant conditions from search.engine.CONDITIONS, picked by fixed filter names; values stay parameters",
 }
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import MissingExtraError
-from ..search import Filters
+from ..search import Filters, snippets
+from ..search.engine import CONDITIONS
 from . import embeddings, keyword, vectors
 
 if TYPE_CHECKING:
@@ -102,9 +103,9 @@ def semantic_ranking(store: "Store", name: str, text: str, scope: Filters,
     conn = store.conn
     model = embeddings.model(name)
     m = vectors.matrix(conn, name)
-    given = [n for n in keyword._CONDITIONS if getattr(scope, n) is not None]
+    given = [n for n in CONDITIONS if getattr(scope, n) is not None]
     if given:
-        sql = _SCOPE_IDS.format(conditions=" AND ".join(keyword._CONDITIONS[n] for n in given))
+        sql = _SCOPE_IDS.format(conditions=" AND ".join(CONDITIONS[n] for n in given))
         wanted = np.fromiter((r[0] for r in conn.execute(sql, scope.params())), dtype=np.int64)
         ids, rows, missing = vectors.select(m, wanted)
     else:
@@ -132,7 +133,7 @@ def _details(store: "Store", ids) -> dict[int, tuple]:
     return {r[0]: r for r in store.conn.execute(_DETAILS, (json.dumps([int(i) for i in ids]),))}
 
 
-def _lead(content: str, words: int = keyword.SNIPPET_WORDS) -> str:
+def _lead(content: str, words: int = snippets.WORDS) -> str:
     """The start of a message, as a snippet for a hit no keyword matched."""
     parts = content.split()
-    return " ".join(parts[:words]) + (keyword.ELLIPSIS if len(parts) > words else "")
+    return " ".join(parts[:words]) + (snippets.ELLIPSIS if len(parts) > words else "")

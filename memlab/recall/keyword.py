@@ -20,21 +20,6 @@ if TYPE_CHECKING:
 # and names of the two speakers are in most turns.
 COMMON_SHARE = 0.5
 
-MARK = ("**", "**")
-ELLIPSIS = "…"
-SNIPPET_WORDS = 16
-
-# The conditions each filter adds on a scope's messages (only those given are used).
-_CONDITIONS = {
-    "conversation": "m.conversation_id = :conversation",
-    "session": "c.session_id = :session",
-    "user": "s.user_id = :user",
-    "project": "s.project_id = :project",
-    "role": "m.role = :role",
-    "since": "m.created_at >= :since",
-    "until": "m.created_at < :until",
-}
-
 _DOCS = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?"
 
 

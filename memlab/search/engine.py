@@ -25,10 +25,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from . import bm25, index
-from . import terms
+from . import bm25, index, postings, snippets, terms
 from .terms import Stemmer
-from . import postings
 from .. import validation as v
 from ..errors import QuerySyntaxError, ValidationError
 from ..messages import ROLES
@@ -39,9 +37,6 @@ if TYPE_CHECKING:
 MODES = ("plain", "any", "advanced")
 MAX_WORDS = 64  # a plain query uses its first 64 distinct words (a pasted page matches nothing else anyway)
 MAX_LIMIT = 1_000
-MARK = ("**", "**")  # around matched words in snippets (Markdown bold)
-ELLIPSIS = "…"
-SNIPPET_WORDS = 16
 
 
 @dataclass(frozen=True)
@@ -313,7 +308,7 @@ def filters(**given: Any) -> Filters:
 
 # Each filter as a condition on the scope's messages (only the given ones are used, so SQLite
 # can reach them through the sessions, conversations and messages indexes).
-_CONDITIONS = {
+CONDITIONS = {
     "conversation": "m.conversation_id = :conversation",
     "session": "c.session_id = :session",
     "user": "s.user_id = :user",
@@ -513,24 +508,17 @@ JOIN conversations c ON c.conversation_id = m.conversation_id
 WHERE m.id IN (SELECT value FROM json_each(?))
 """
 
-# FTS5's snippet of one final hit. FTS5 seeks its doclists to a rowid range, but reads them
-# whole for rowid = ? or IN (...): a hit at a time, as a range of one.
-_SNIPPET = """
-SELECT snippet(messages_fts, 0, :open, :close, :ellipsis, :words) FROM messages_fts
-WHERE messages_fts MATCH :expression AND rowid BETWEEN :id AND :id
-"""
-
-_SNIPPET_MARKS = {"open": MARK[0], "close": MARK[1], "ellipsis": ELLIPSIS, "words": SNIPPET_WORDS}
 
 MAX_ROWID = 2**63 - 1
 
 
 @dataclass
 class Memory:
-    """What a connection's searches remember between calls: the stemmer's answers and the
-    indexed messages' lengths, conversations and roles (while the index's generation holds)."""
+    """What a connection's searches remember between calls: the stemmer's answers, the snippet
+    table and the indexed messages' lengths, conversations and roles (while the index's generation holds)."""
 
     stemmer: Stemmer
+    snippets: snippets.Snippets
     messages: postings.Messages | None = None
 
 
@@ -538,7 +526,7 @@ def memory(store: "Store") -> Memory:
     """The store's search memory, made on first use (it lives and dies with the store)."""
     found = store.memo.get("search")
     if found is None:
-        found = store.memo["search"] = Memory(Stemmer(store.conn))
+        found = store.memo["search"] = Memory(Stemmer(store.conn), snippets.Snippets(store.conn))
     return found
 
 
@@ -685,7 +673,7 @@ class Search:
         low, high = self._rowid_range(scope)
         want = limit + offset
         params = scope.params()
-        params.update(_SNIPPET_MARKS, expression=parsed.expression, low=low, high=high, limit=want + 1)
+        params.update(snippets.MARKS, expression=parsed.expression, low=low, high=high, limit=want + 1)
         conn = self.store.conn
         try:
             with _snapshot(conn):
@@ -1061,18 +1049,11 @@ class Search:
     # -- shaping the hits -----------------------------------------------------------------
 
     def _hits(self, scored: list[tuple[float, int]], expression: str) -> list[Hit]:
-        """The hits, each with FTS5's own snippet (computed for these messages only)."""
-        ids = json.dumps([m for _, m in scored])
-        conn = self.store.conn
-        rows = {r[0]: r for r in conn.execute(_HITS, (ids,))}
-        params = {**_SNIPPET_MARKS, "expression": expression}
-        out = []
-        for score, mid in scored:
-            r = rows.get(mid)
-            if r is not None:
-                found = conn.execute(_SNIPPET, {**params, "id": mid}).fetchone()
-                out.append(Hit(mid, r[1], r[2], r[3], r[4], found[0] if found else "", score))
-        return out
+        """The hits, each with FTS5's own snippet (made from these messages alone)."""
+        rows = {r[0]: r for r in self.store.conn.execute(_HITS, (json.dumps([m for _, m in scored]),))}
+        marked = self.memory.snippets.of(expression, {mid: r[5] for mid, r in rows.items()})
+        return [Hit(mid, r[1], r[2], r[3], r[4], marked.get(mid, ""), score)
+                for score, mid in scored if (r := rows.get(mid)) is not None]
 
 
 def _ranked_sql(scope: Filters) -> str:
@@ -1089,10 +1070,10 @@ def _tied_sql(scope: Filters) -> str:
 def _for_scope(scope: Filters, everything: str, joined: str, within: str) -> str:
     if not scope.any:
         return everything
-    given = [name for name in _CONDITIONS if getattr(scope, name) is not None]
+    given = [name for name in CONDITIONS if getattr(scope, name) is not None]
     if not any(name in ENTITIES for name in given):
         return joined
-    return within.format(conditions=" AND ".join(_CONDITIONS[name] for name in given))
+    return within.format(conditions=" AND ".join(CONDITIONS[name] for name in given))
 
 
 def _quoted(p: Phrase) -> str:
