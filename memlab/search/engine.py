@@ -447,6 +447,12 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
 ORDER BY messages_fts.rowid DESC LIMIT :limit
 """
 
+# How many indexed messages hold these terms in all, and whether any message waits to be folded in.
+_RARE = """
+SELECT (SELECT coalesce(sum(docs), 0) FROM search_terms WHERE term IN (SELECT value FROM json_each(?))),
+       EXISTS (SELECT 1 FROM search_pending)
+"""
+
 # Matches in the scope, newest first, unranked (cheap: no bm25).
 _MATCHES = """
 SELECT messages_fts.rowid FROM messages_fts
@@ -607,7 +613,7 @@ class Search:
             if parsed.phrases is None:
                 return self._fts5(parsed, scope, limit, offset)
             self.total, self.avgdl = index.totals(conn)
-            if self._small(self.total):
+            if self._small(self.total) or self._rare(parsed, scope):
                 return self._fts5(parsed, scope, limit, offset)
             self._read_index_state()
             want = limit + offset
@@ -625,6 +631,17 @@ class Search:
         """Whether FTS5's own ranking is cheap whatever the query and scope: every word of it is in
         at most ``fts5_limit`` messages when there are no more."""
         return total <= self.planner.fts5_limit
+
+    def _rare(self, parsed: Query, scope: Filters) -> bool:
+        """A first look, before the index's state is read: each word one term, no prefix, and all
+        in so few indexed messages that FTS5's ranking is cheap, with nothing unfolded to count.
+        Only a shortcut to what the full plan decides from exact counts (both answers are exact)."""
+        phrases = parsed.phrases or ()
+        if any(len(p.terms) != 1 or p.prefix for p in phrases) or (
+                not parsed.any and (scope.session is not None or scope.conversation is not None)):
+            return False
+        docs, pending = self.store.conn.execute(_RARE, (json.dumps([p.terms[0] for p in phrases]),)).fetchone()
+        return not pending and docs <= self.planner.fts5_limit
 
     # -- what the index holds --------------------------------------------------------------
 
