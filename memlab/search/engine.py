@@ -121,28 +121,25 @@ class Plan:
     candidates: int = 0
 
 
-# Filters' fields as the public API names them (as ``filters()`` takes them).
-ARGUMENTS = {"conversation": "conversation_id", "session": "session_id", "user": "user_id",
-             "project": "project_id", "role": "role", "since": "since", "until": "until"}
-
-
 @dataclass
 class Filters:
-    conversation: str | None = None
-    session: str | None = None
-    user: str | None = None
-    project: str | None = None
+    """A search's filters, named as the search, recall and analytics APIs name them."""
+
+    conversation_id: str | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    project_id: str | None = None
     role: str | None = None
     since: str | None = None
     until: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return {"conversation": self.conversation, "session": self.session, "user": self.user,
-                "project": self.project, "role": self.role, "since": self.since, "until": self.until}
+        return {"conversation_id": self.conversation_id, "session_id": self.session_id, "user_id": self.user_id,
+                "project_id": self.project_id, "role": self.role, "since": self.since, "until": self.until}
 
     def arguments(self) -> dict[str, Any]:
-        """The filters given, as the search and recall APIs name them (``session_id=``, ...)."""
-        return {ARGUMENTS[name]: value for name, value in self.params().items() if value is not None}
+        """The filters given, as keyword arguments of ``search`` and ``recall``."""
+        return {name: value for name, value in self.params().items() if value is not None}
 
     @property
     def any(self) -> bool:
@@ -296,10 +293,10 @@ def filters(**given: Any) -> Filters:
     """Validated filters."""
     role = given.get("role")
     return Filters(
-        conversation=v.optional_identifier("conversation_id", given.get("conversation_id")),
-        session=v.optional_identifier("session_id", given.get("session_id")),
-        user=v.optional_identifier("user_id", given.get("user_id")),
-        project=v.optional_identifier("project_id", given.get("project_id")),
+        conversation_id=v.optional_identifier("conversation_id", given.get("conversation_id")),
+        session_id=v.optional_identifier("session_id", given.get("session_id")),
+        user_id=v.optional_identifier("user_id", given.get("user_id")),
+        project_id=v.optional_identifier("project_id", given.get("project_id")),
         role=None if role is None else v.choice("role", role, ROLES),
         since=None if given.get("since") is None else v.timestamp("since", given["since"]),
         until=None if given.get("until") is None else v.timestamp("until", given["until"]),
@@ -309,15 +306,15 @@ def filters(**given: Any) -> Filters:
 # Each filter as a condition on the scope's messages (only the given ones are used, so SQLite
 # can reach them through the sessions, conversations and messages indexes).
 CONDITIONS = {
-    "conversation": "m.conversation_id = :conversation",
-    "session": "c.session_id = :session",
-    "user": "s.user_id = :user",
-    "project": "s.project_id = :project",
+    "conversation_id": "m.conversation_id = :conversation_id",
+    "session_id": "c.session_id = :session_id",
+    "user_id": "s.user_id = :user_id",
+    "project_id": "s.project_id = :project_id",
     "role": "m.role = :role",
     "since": "m.created_at >= :since",
     "until": "m.created_at < :until",
 }
-ENTITIES = ("conversation", "session", "user", "project")
+ENTITIES = ("conversation_id", "session_id", "user_id", "project_id")
 
 # The conversations (their integer ids) inside a user, project, session or conversation (and
 # among :ids, for "ids").
@@ -326,10 +323,10 @@ SELECT c.id FROM conversations c JOIN sessions s ON s.session_id = c.session_id 
 """
 
 _ENTITY_CONDITIONS = {
-    "conversation": "c.conversation_id = :conversation",
-    "session": "c.session_id = :session",
-    "user": "s.user_id = :user",
-    "project": "s.project_id = :project",
+    "conversation_id": "c.conversation_id = :conversation_id",
+    "session_id": "c.session_id = :session_id",
+    "user_id": "s.user_id = :user_id",
+    "project_id": "s.project_id = :project_id",
     "ids": "c.id IN (SELECT value FROM json_each(:ids))",
 }
 
@@ -367,10 +364,10 @@ JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
 JOIN sessions s ON s.session_id = c.session_id
 WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
+  AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
+  AND (:session_id IS NULL OR c.session_id = :session_id)
+  AND (:user_id IS NULL OR s.user_id = :user_id)
+  AND (:project_id IS NULL OR s.project_id = :project_id)
   AND (:role IS NULL OR m.role = :role)
   AND (:since IS NULL OR m.created_at >= :since)
   AND (:until IS NULL OR m.created_at < :until)
@@ -419,10 +416,10 @@ JOIN conversations c ON c.conversation_id = m.conversation_id
 JOIN sessions s ON s.session_id = c.session_id
 WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
   AND -bm25(messages_fts) = :score
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
+  AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
+  AND (:session_id IS NULL OR c.session_id = :session_id)
+  AND (:user_id IS NULL OR s.user_id = :user_id)
+  AND (:project_id IS NULL OR s.project_id = :project_id)
   AND (:role IS NULL OR m.role = :role)
   AND (:since IS NULL OR m.created_at >= :since)
   AND (:until IS NULL OR m.created_at < :until)
@@ -466,10 +463,10 @@ SELECT m.id FROM messages m
 JOIN conversations c ON c.conversation_id = m.conversation_id
 JOIN sessions s ON s.session_id = c.session_id
 WHERE m.id IN (SELECT value FROM json_each(:ids))
-  AND (:conversation IS NULL OR m.conversation_id = :conversation)
-  AND (:session IS NULL OR c.session_id = :session)
-  AND (:user IS NULL OR s.user_id = :user)
-  AND (:project IS NULL OR s.project_id = :project)
+  AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
+  AND (:session_id IS NULL OR c.session_id = :session_id)
+  AND (:user_id IS NULL OR s.user_id = :user_id)
+  AND (:project_id IS NULL OR s.project_id = :project_id)
   AND (:role IS NULL OR m.role = :role)
   AND (:since IS NULL OR m.created_at >= :since)
   AND (:until IS NULL OR m.created_at < :until)
@@ -503,10 +500,10 @@ WHERE messages_fts MATCH :expression AND rowid BETWEEN :low AND :high
 # The messages of one session or one conversation (the scope search reads whole).
 _SESSION_IDS = """
 SELECT m.id FROM conversations c JOIN messages m ON m.conversation_id = c.conversation_id
-WHERE c.session_id = :session LIMIT :cap
+WHERE c.session_id = :session_id LIMIT :cap
 """
 
-_CONVERSATION_IDS = "SELECT id FROM messages WHERE conversation_id = :conversation LIMIT :cap"
+_CONVERSATION_IDS = "SELECT id FROM messages WHERE conversation_id = :conversation_id LIMIT :cap"
 
 _HITS = """
 SELECT m.id, m.conversation_id, c.session_id, m.role, m.created_at, m.content FROM messages m
@@ -638,7 +635,7 @@ class Search:
         Only a shortcut to what the full plan decides from exact counts (both answers are exact)."""
         phrases = parsed.phrases or ()
         if any(len(p.terms) != 1 or p.prefix for p in phrases) or (
-                not parsed.any and (scope.session is not None or scope.conversation is not None)):
+                not parsed.any and (scope.session_id is not None or scope.conversation_id is not None)):
             return False
         docs, pending = self.store.conn.execute(_RARE, (json.dumps([p.terms[0] for p in phrases]),)).fetchone()
         return not pending and docs <= self.planner.fts5_limit
@@ -717,9 +714,9 @@ class Search:
         phrases = parsed.phrases or ()
         total, avgdl = self.total, self.avgdl  # read once, in this search's snapshot
         scorer = Scorer(self.stemmer, phrases, self._idfs(phrases, total), avgdl)
-        if sum(self._phrase_docs) <= self.planner.fts5_limit and scope.session is None and scope.conversation is None:
+        if sum(self._phrase_docs) <= self.planner.fts5_limit and scope.session_id is None and scope.conversation_id is None:
             return None
-        if scope.session is not None or scope.conversation is not None:
+        if scope.session_id is not None or scope.conversation_id is not None:
             rows = self._scope_rows(scope)
             if rows is not None:
                 self.plan = Plan("scope", True, len(rows))
@@ -1018,7 +1015,7 @@ class Search:
     def _scope_rows(self, scope: Filters) -> list[tuple[int, str, bytes]] | None:
         """Every message of the session or conversation, if there are few enough to read whole."""
         conn, limit = self.store.conn, self.planner.scope_limit
-        sql = _CONVERSATION_IDS if scope.conversation is not None else _SESSION_IDS
+        sql = _CONVERSATION_IDS if scope.conversation_id is not None else _SESSION_IDS
         ids = [r[0] for r in conn.execute(sql, {**scope.params(), "cap": limit + 1})]
         return self._fetch(ids, scope) if len(ids) <= limit else None
 
