@@ -24,8 +24,9 @@ _DOCS = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?"
 
 
 def question_words(store: "Store", text: str) -> list[str]:
-    """The question's distinct words as quoted FTS5 phrases (``'"caroline"'``), in order."""
-    parsed = parse(store, text, "plain")
+    """The question's distinct words as quoted FTS5 phrases (``'"caroline"'``), in order; an
+    ASCII word FTS5 cuts in several terms ("caroline's") as its pieces (any-word mode's rule)."""
+    parsed = parse(store, text, "any")
     return [p.text for p in parsed.phrases or ()]
 
 

@@ -160,8 +160,27 @@ def parse(store: "Store", text: Any, mode: str = "plain") -> Query:
         return parse_advanced(store, stemmer, text)
     words = parse_plain(stemmer, text)
     if mode == "any" and words.phrases:  # each word an alternative: FTS5's OR, ranked by bm25
-        return Query(" OR ".join(p.text for p in words.phrases), words.phrases, any=True)
+        alternatives = _alternatives(stemmer, words.phrases)
+        return Query(" OR ".join(p.text for p in alternatives), alternatives, any=True)
     return words
+
+
+def _alternatives(stemmer: Stemmer, phrases: Sequence[Phrase]) -> tuple[Phrase, ...]:
+    """Any-word mode's alternatives: each word, and an ASCII word FTS5 cuts in several terms
+    ("don't", "file.py") as its pieces, each one term, so "any of the words" holds for them too
+    (and the postings can rank them: a phrase inside an OR is FTS5's to rank)."""
+    out: list[Phrase] = []
+    seen: set[tuple[str, ...]] = set()
+    for p in phrases:
+        written = p.text[1:-1].replace('""', '"')
+        pieces = [p] if len(p.terms) == 1 or not written.isascii() else [
+            Phrase(tuple(found), text=quote(piece)) for piece in terms.chunks(written)
+            if (found := stemmer.words(piece))]
+        for piece in pieces:
+            if piece.terms not in seen:
+                seen.add(piece.terms)
+                out.append(piece)
+    return tuple(out[:MAX_WORDS])
 
 
 def parse_plain(stemmer: Stemmer, text: str) -> Query:
