@@ -139,7 +139,8 @@ def planner(rng: random.Random) -> Planner:
     return Planner(fts5_limit=rng.choice([-1, 0, 1_000]), match_limit=rng.choice([0, 5, 3_000]),
                    scope_limit=rng.choice([0, 2_000]), batch=rng.choice([2, 40]),
                    max_candidates=rng.choice([0, 10, 400]), exact_limit=rng.choice([0, 300]),
-                   scope_conversations=rng.choice([0, 2_000]), tail_limit=rng.choice([0, 3, 5_000]))
+                   scope_conversations=rng.choice([0, 2_000]),
+                   any_scope_conversations=rng.choice([0, 50_000]), tail_limit=rng.choice([0, 3, 5_000]))
 
 
 @pytest.mark.slow
