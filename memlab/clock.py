@@ -10,6 +10,7 @@ Clock = Callable[[], dt.datetime]
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_MILLISECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")  # JavaScript's toISOString
 
 
 def system_clock() -> dt.datetime:
@@ -24,10 +25,15 @@ def to_iso(value: dt.datetime | dt.date | str) -> str:
     ISO-8601 spellings (week dates ``2026-W03-1``, a comma before the fraction) are rewritten.
     """
     if isinstance(value, str):
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # The two common UTC spellings are checked (a real date and time) and returned as text,
+        # not re-formatted: bulk paths pass memlab's own form, Claude Code writes milliseconds.
         if _CANONICAL.fullmatch(value):
-            return value  # already canonical (bulk paths pass these): skip re-formatting
-        value = parsed
+            dt.datetime.fromisoformat(value[:-1])
+            return value
+        if _MILLISECONDS.fullmatch(value):
+            dt.datetime.fromisoformat(value[:-1])
+            return value[:-1] + "000Z"
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is None:

@@ -145,18 +145,26 @@ def write_transcripts(root: Path, count: int, seed: int = 0) -> Path:
 
 def _raw_claude_load(path: Path, root: Path) -> None:
     """The naive load of the same transcripts: per line json.loads, the message's text, one cost row
-    per (message.id, requestId) with its last line's usage, priced as memlab prices it."""
+    per (message.id, requestId) with its last line's usage, dated by its first line and priced as
+    memlab prices it; each session and conversation with memlab's metadata."""
     conn = _raw_connect(path)
     sessions, conversations, messages, calls = {}, {}, [], {}
     prices = current()
     for file in sorted(root.rglob("*.jsonl")):
+        rel = file.relative_to(root).as_posix()
         with file.open() as f:
             for text in f:
                 d = json.loads(text)
                 sid, when = d["sessionId"], d["timestamp"].replace("Z", "000Z")
                 conversation = f"{sid}/main"
-                sessions.setdefault(sid, (sid, "bench-app", when, when))
-                conversations.setdefault(conversation, (conversation, sid, when, when))
+                if sid not in sessions:
+                    meta = json.dumps({"source": "claude-code", "project_folder": file.parent.name,
+                                       "version": d["version"]}, separators=(",", ":"))
+                    sessions[sid] = [sid, "bench-app", meta, when, when]
+                sessions[sid][4] = max(sessions[sid][4], when)  # last_active_at: the latest line
+                if conversation not in conversations:
+                    meta = json.dumps({"source": "claude-code", "thread": "main", "file": rel}, separators=(",", ":"))
+                    conversations[conversation] = (conversation, sid, meta, when, when)
                 m = d["message"]
                 content = render(m["content"])
                 role = m["role"] if d["type"] == "assistant" or isinstance(m["content"], str) else "tool"
@@ -166,18 +174,20 @@ def _raw_claude_load(path: Path, root: Path) -> None:
                 messages.append((conversation, role, content, estimate_tokens(content), when, metadata))
                 if d["type"] == "assistant":
                     u = m["usage"]
+                    key = (m["id"], d["requestId"])
+                    first = calls[key][6] if key in calls else when  # a call is dated by its first line
                     call_meta = json.dumps({"source": "claude-code", "conversation_id": conversation,
                                             "message_id": m["id"]}, separators=(",", ":"))
-                    calls[(m["id"], d["requestId"])] = (sid, m["model"], u["input_tokens"], u["output_tokens"],
-                                                        u["cache_read_input_tokens"], u["cache_creation_input_tokens"],
-                                                        when, d["requestId"], call_meta)
+                    calls[key] = (sid, m["model"], u["input_tokens"], u["output_tokens"],
+                                  u["cache_read_input_tokens"], u["cache_creation_input_tokens"],
+                                  first, d["requestId"], call_meta)
     rows = [(*c[:6], prices.compute_cost(c[1], c[6], input_tokens=c[2], output_tokens=c[3], cache_read_tokens=c[4],
                                          cache_write_tokens=c[5]), c[6], c[7], c[8]) for c in calls.values()]
     with conn:
-        conn.executemany("INSERT INTO sessions (session_id, project_id, created_at, last_active_at) VALUES (?, ?, ?, ?)",
-                         sessions.values())
-        conn.executemany("INSERT INTO conversations (conversation_id, session_id, created_at, updated_at)"
-                         " VALUES (?, ?, ?, ?)", conversations.values())
+        conn.executemany("INSERT INTO sessions (session_id, project_id, metadata, created_at, last_active_at)"
+                         " VALUES (?, ?, ?, ?, ?)", sessions.values())
+        conn.executemany("INSERT INTO conversations (conversation_id, session_id, metadata, created_at, updated_at)"
+                         " VALUES (?, ?, ?, ?, ?)", conversations.values())
         conn.executemany(INSERT, messages)
         conn.executemany("INSERT INTO cost_tracking (session_id, model, input_tokens, output_tokens, cache_read_tokens,"
                          " cache_write_tokens, cost_usd, created_at, request_id, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -189,7 +199,7 @@ def bench_claude_code(workdir: Path, count: int, seed: int = 0, rounds: int = 3)
     """Import rate (lines/s) of ``memlab import claude-code`` vs the raw load, best CPU time of each."""
     root = write_transcripts(workdir / "projects", count, seed)
     cpu: dict[str, list[float]] = {"memlab": [], "raw": []}
-    stored: set[tuple[int, int]] = set()  # (messages, cost rows) of each load: both sides store the same
+    stored: set[tuple] = set()  # counts and sums of each load's rows: both sides store the same
     for round_ in range(rounds):
         for side in (("memlab", "raw") if round_ % 2 == 0 else ("raw", "memlab")):
             path = workdir / f"claude-{side}-{round_}.db"
@@ -203,8 +213,11 @@ def bench_claude_code(workdir: Path, count: int, seed: int = 0, rounds: int = 3)
                 _raw_claude_load(path, root)
             cpu[side].append(time.process_time() - c0)
             with sqlite3.connect(path) as check:
-                stored.add(check.execute("SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM cost_tracking),"
-                                         " (SELECT round(sum(cost_usd), 6) FROM cost_tracking)").fetchone())
+                stored.add(check.execute(
+                    "SELECT (SELECT count(*) FROM sessions), (SELECT max(last_active_at) FROM sessions),"
+                    " (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages),"
+                    " (SELECT count(*) FROM cost_tracking), (SELECT count(*) FROM cost_hourly),"
+                    " (SELECT round(sum(cost_usd), 6) FROM cost_tracking)").fetchone())
             assert len(stored) == 1, stored
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation as v
 from ..errors import NotFoundError, ValidationError
+from ..prices import current
 from .ledger import Ledger, Source, parsed_lines, relative_files
 from ..progress import bar as progress_bar
 from .report import ImportReport
@@ -115,7 +116,7 @@ class _Batch:
     sessions: dict[str, dict] = field(default_factory=dict)
     conversations: dict[str, dict] = field(default_factory=dict)
     agent_links: dict[str, str] = field(default_factory=dict)  # conversation -> agent id learned later
-    messages: list[dict] = field(default_factory=list)
+    messages: list[tuple] = field(default_factory=list)  # rows made by db.messages.row, checked as read
     message_keys: list[tuple[str, str]] = field(default_factory=list)
     calls: dict[tuple[str, str], dict] = field(default_factory=dict)
     tasks: dict[str, dict] = field(default_factory=dict)
@@ -140,6 +141,12 @@ class _Run:
         self.synthetic_seen: set[str] = set()
         self.sessions: set[str] = set()
         self.stored: set[str] = set()  # ledger keys of the current file's message ids already stored
+        # Whether an earlier run stored any message: when none did (a first import), a line is
+        # stored only if this run saw it (self.uuids), and no lookup is needed.
+        self.earlier_messages = bool(self.ledger.with_prefix("message:", limit=1))
+        # The Task/Agent calls of earlier runs (a few per session): a tool result is checked
+        # against this set, not by a query per result.
+        self.earlier_tasks = {key.removeprefix("task:") for key in self.ledger.with_prefix("task:")}
         self.batch = _Batch()
         self.pending = 0  # lines read into the batch
 
@@ -155,8 +162,9 @@ class _Run:
         where = self._describe(rel, file)
         batch = self.batch
         # One query for the file's message ids already stored, not one per line.
-        self.stored = self.ledger.known(f"message:{line['uuid']}" for _, line, _ in lines
-                                        if isinstance(line.get("uuid"), str))
+        if self.earlier_messages:
+            self.stored = self.ledger.known(f"message:{line['uuid']}" for _, line, _ in lines
+                                            if isinstance(line.get("uuid"), str))
         for number, line, text in lines:
             try:
                 self._line(where, number, line, batch, source, text)
@@ -194,25 +202,43 @@ class _Run:
     # -- lines ---------------------------------------------------------------------------------
 
     def _line(self, where: _File, number: int, line: dict, batch: _Batch, source: Source, text: str) -> None:
-        kind = line.get("type")
+        get = line.get
+        kind = get("type")
         if kind == "summary":
-            if isinstance(line.get("summary"), str):
+            if isinstance(get("summary"), str):
                 batch.titles[f"{where.session_of_file}/main"] = line["summary"]
             return
         if kind not in MESSAGE_TYPES:
             self.report.skipped[f"{kind or 'untyped'} lines"] += 1
             return
-        sid = v.identifier("sessionId", line.get("sessionId"))
-        when = v.timestamp("timestamp", line.get("timestamp"))
-        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else source.line_key(number, text)
-        stored = (f"message:{uuid}" in self.stored if uuid is line.get("uuid")
-                  else self.ledger.get(f"message:{uuid}") is not None)
-        if uuid in self.uuids or stored:
+        sid = get("sessionId")
+        if sid.__class__ is not str or sid not in self.sessions:  # a session stored this run was checked then
+            sid = v.identifier("sessionId", sid)
+        when = v.timestamp("timestamp", get("timestamp"))
+        uuid = get("uuid")
+        if isinstance(uuid, str):
+            stored = f"message:{uuid}" in self.stored
+        else:
+            uuid = source.line_key(number, text)
+            stored = self.earlier_messages and self.ledger.get(f"message:{uuid}") is not None
+        if stored or uuid in self.uuids:
             self.report.duplicates["messages"] += 1
             return
-        message = line.get("message") if isinstance(line.get("message"), dict) else {}
-        role, content = self._content(kind, line, message)
+        message = get("message")
+        if not isinstance(message, dict):
+            message = {}
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else ()
+        role, content = self._content(kind, line, content)
         conversation, agent = self._conversation(where, sid, line, uuid, batch)
+        row = None
+        if content.strip():
+            row = self.db.messages.row(conversation, role, content, None, when, _compact({
+                "uuid": uuid, "parent_uuid": get("parentUuid"), "type": kind,
+                "model": message.get("model"), "message_id": message.get("id"),
+                "request_id": get("requestId"), "agent_id": agent,
+                "is_meta": get("isMeta") or None,
+            }))
 
         # Everything below only adds to the batch: a line that failed above left it untouched.
         self._session(batch, sid, when, line, where)
@@ -224,36 +250,34 @@ class _Run:
             }
         self.uuids[uuid] = conversation
         batch.message_keys.append((f"message:{uuid}", conversation))
-        if content.strip():
-            batch.messages.append({
-                "conversation_id": conversation, "role": role, "content": content, "created_at": when,
-                "metadata": _compact({
-                    "uuid": uuid, "parent_uuid": line.get("parentUuid"), "type": kind,
-                    "model": message.get("model"), "message_id": message.get("id"),
-                    "request_id": line.get("requestId"), "agent_id": agent,
-                    "is_meta": line.get("isMeta") or None,
-                }),
-            })
+        if row is not None:
+            batch.messages.append(row)
         else:
             self.report.skipped["empty messages"] += 1
         if kind == "assistant":
             self._call(sid, conversation, when, line, message, batch)
-        for block in message.get("content") if isinstance(message.get("content"), list) else ():
-            if not isinstance(block, dict):
+        for block in blocks:
+            if block.__class__ is not dict:
                 continue
-            if block.get("type") == "tool_use" and block.get("name") in AGENT_TOOLS and block.get("id"):
-                arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
-                task = {
-                    "session_id": sid, "started_at": when, "tool": block["name"],
-                    "agent_name": arguments.get("subagent_type") or "general-purpose",
-                    "task": self._redacted(arguments.get("description") or arguments.get("prompt")),
-                    "prompt": self._redacted(arguments.get("prompt")),
-                    "parent_conversation": conversation,
-                }
-                batch.tasks[block["id"]] = task
-                self.tasks[block["id"]] = task
-            elif block.get("type") == "tool_result" and block.get("tool_use_id"):
+            block_type = block.get("type")
+            if block_type == "tool_use":
+                if block.get("name") in AGENT_TOOLS and block.get("id"):
+                    self._task(sid, when, conversation, block, batch)
+            elif block_type == "tool_result" and block.get("tool_use_id"):
                 self._result(where, number, sid, when, line, block)
+
+    def _task(self, sid: str, when: str, conversation: str, block: dict, batch: _Batch) -> None:
+        """Note a Task/Agent tool call: its result, later, becomes an agent interaction."""
+        arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
+        task = {
+            "session_id": sid, "started_at": when, "tool": block["name"],
+            "agent_name": arguments.get("subagent_type") or "general-purpose",
+            "task": self._redacted(arguments.get("description") or arguments.get("prompt")),
+            "prompt": self._redacted(arguments.get("prompt")),
+            "parent_conversation": conversation,
+        }
+        batch.tasks[block["id"]] = task
+        self.tasks[block["id"]] = task
 
     def _redacted(self, text: Any) -> str | None:
         """Free text kept in the import state passes the database's redactor like stored text."""
@@ -262,18 +286,26 @@ class _Run:
         redact = self.db.redactor
         return v.text("task", redact(text)) if redact is not None else text
 
-    def _content(self, kind: str, line: dict, message: dict) -> tuple[str, str]:
+    def _content(self, kind: str, line: dict, content: Any) -> tuple[str, str]:
+        """The message's role and its text (checked, and redacted, by ``db.messages.row``)."""
         if kind == "system":
-            return "system", v.text("content", render(line.get("content")))
-        content = message.get("content")
-        for block in content if isinstance(content, list) else ():
-            if isinstance(block, dict) and block.get("type") == "tool_use" and block.get("id"):
-                self.tool_names[block["id"]] = str(block.get("name"))
-        text = v.text("content", render(content, self.tool_names))
+            return "system", render(line.get("content"))
+        only_results = content.__class__ is list and len(content) > 0
+        if only_results:
+            tool_names = self.tool_names
+            for block in content:
+                if block.__class__ is not dict:
+                    only_results = False
+                    continue
+                block_type = block.get("type")
+                if block_type == "tool_result":
+                    continue
+                only_results = False
+                if block_type == "tool_use" and block.get("id"):
+                    tool_names[block["id"]] = str(block.get("name"))
+        text = render(content, self.tool_names)
         if kind == "assistant":
             return "assistant", text
-        only_results = isinstance(content, list) and content and all(
-            isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
         return ("tool" if only_results else "user"), text
 
     def _session(self, batch: _Batch, sid: str, when: str, line: dict, where: _File) -> None:
@@ -289,8 +321,10 @@ class _Run:
                     "git_branch": line.get("gitBranch") or None, "version": line.get("version"),
                 }),
             }
-        else:
-            seen["first"], seen["last"] = min(seen["first"], when), max(seen["last"], when)
+        elif when > seen["last"]:
+            seen["last"] = when
+        elif when < seen["first"]:
+            seen["first"] = when
 
     def _conversation(self, where: _File, sid: str, line: dict, uuid: str, batch: _Batch) -> tuple[str, str | None]:
         """The conversation a line belongs to, and the subagent's id when it has one."""
@@ -306,7 +340,7 @@ class _Run:
         parent = line.get("parentUuid") if isinstance(line.get("parentUuid"), str) else None
         conversation = None
         if parent is not None:
-            conversation = self.uuids.get(parent) or self.ledger.get(f"message:{parent}")
+            conversation = self.uuids.get(parent) or (self.earlier_messages and self.ledger.get(f"message:{parent}")) or None
         if conversation is None and agent is not None:
             conversation = self.agent_conversation.get((sid, agent))
         if conversation is None and parent is not None:
@@ -342,12 +376,12 @@ class _Run:
         key = (message_id or "", request_id or "")
         if key == ("", ""):
             key = ("", str(line.get("uuid")))
-        tokens = _tokens(usage)
-        five_minute = tokens.pop("cache_write_5m_tokens")
-        if key in batch.calls:  # the same call on another content-block line: keep the fullest usage
-            call = batch.calls[key]
+        tokens, five_minute = _tokens(usage)
+        call = batch.calls.get(key)
+        if call is not None:  # the same call on another content-block line: keep the fullest usage
             for name, value in tokens.items():
-                call[name] = max(call[name], value)
+                if value > call[name]:
+                    call[name] = value
             self.report.duplicates["cost_tracking"] += 1
             return
         metadata = _compact({
@@ -361,7 +395,7 @@ class _Run:
     def _result(self, where: _File, number: int, sid: str, when: str, line: dict, block: dict) -> None:
         """Note a tool result; those that end a Task/Agent call become interactions at the end of the run."""
         tool_use_id = block["tool_use_id"]
-        if tool_use_id not in self.tasks and self.ledger.get(f"task:{tool_use_id}") is None:
+        if tool_use_id not in self.tasks and f"{tool_use_id}" not in self.earlier_tasks:
             return
         outcome = line.get("toolUseResult") if isinstance(line.get("toolUseResult"), dict) else {}
         self.results.append({
@@ -390,13 +424,14 @@ class _Run:
             db.execute("UPDATE conversations SET metadata = json_set(coalesce(metadata, '{}'), '$.agent_id', ?)"
                        " WHERE conversation_id = ?", (agent, cid))
         if batch.messages:
-            self.report.added["messages"] += db.messages.add_many(batch.messages)
+            self.report.added["messages"] += db.messages.insert_rows(batch.messages)
         if batch.calls:
             # A call seen in an earlier file or run keeps the largest counts of every sighting.
             calls = list(batch.calls.values())
             known, grew = db.costs.raise_to_largest(calls)
-            fresh = [c for c in calls if c["request_id"] not in known]
-            stored = db.costs.record_many(fresh, skip_duplicates=True, unpriced=self.report.unpriced)
+            prices, unpriced = current(), self.report.unpriced  # prices: one lookup per (model, day)
+            rows = [db.costs.row(**c, prices=prices, unpriced=unpriced) for c in calls if c["request_id"] not in known]
+            stored = db.costs.insert_rows(rows, skip_duplicates=True)
             self.report.added["cost_tracking"] += stored
             self.report.duplicates["cost_tracking"] += len(calls) - stored
             self.report.grown["cost_tracking"] += grew
@@ -430,8 +465,8 @@ class _Run:
                 self.db.execute(
                     "UPDATE cost_tracking SET agent_interaction_id = (SELECT min(ai.id) FROM agent_interactions ai"
                     " WHERE ai.conversation_id = json_extract(cost_tracking.metadata, '$.conversation_id'))"
-                    " WHERE session_id = ? AND agent_interaction_id IS NULL"
-                    " AND json_extract(metadata, '$.conversation_id') IS NOT NULL",
+                    " WHERE session_id = ? AND agent_interaction_id IS NULL AND EXISTS (SELECT 1 FROM agent_interactions ai"
+                    " WHERE ai.conversation_id = json_extract(cost_tracking.metadata, '$.conversation_id'))",
                     (sid,),
                 )
 
@@ -464,7 +499,7 @@ class _Run:
             conversation = row["conversation_id"] if row else None
         usage = outcome.get("usage") if isinstance(outcome.get("usage"), dict) else None
         if usage is not None:
-            t = _tokens(usage)
+            t, _ = _tokens(usage)
             input_tokens = t["input_tokens"] + t["cache_read_tokens"] + t["cache_write_tokens"]
             output_tokens = t["output_tokens"]
         elif conversation is not None:
@@ -498,22 +533,27 @@ class _Run:
                 self.db.conversations.set_title(conversation, task["task"])
 
 
-def _tokens(usage: dict) -> dict[str, int]:
-    """memlab's token columns from an Anthropic ``usage`` object (5-minute/1-hour writes split)."""
-    def count(value: Any) -> int:
-        return value if isinstance(value, int) and value > 0 else 0
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
 
-    split = usage.get("cache_creation") if isinstance(usage.get("cache_creation"), dict) else {}
-    five, hour = count(split.get("ephemeral_5m_input_tokens")), count(split.get("ephemeral_1h_input_tokens"))
-    total = max(count(usage.get("cache_creation_input_tokens")), five + hour)
+
+def _tokens(usage: dict) -> tuple[dict[str, int], int | None]:
+    """memlab's token columns from an Anthropic ``usage`` object, and the 5-minute cache writes
+    where the usage splits its writes into 5-minute and 1-hour ones (else None)."""
+    split = usage.get("cache_creation")
+    total = _count(usage.get("cache_creation_input_tokens"))
+    hour, five_minute = 0, None
+    if isinstance(split, dict) and split:
+        hour = _count(split.get("ephemeral_1h_input_tokens"))
+        total = max(total, _count(split.get("ephemeral_5m_input_tokens")) + hour)
+        five_minute = total - hour
     return {
-        "input_tokens": count(usage.get("input_tokens")),
-        "output_tokens": count(usage.get("output_tokens")),
-        "cache_read_tokens": count(usage.get("cache_read_input_tokens")),
+        "input_tokens": _count(usage.get("input_tokens")),
+        "output_tokens": _count(usage.get("output_tokens")),
+        "cache_read_tokens": _count(usage.get("cache_read_input_tokens")),
         "cache_write_tokens": total,
         "cache_write_1h_tokens": hour,
-        "cache_write_5m_tokens": total - hour if split else None,  # metadata only, where the split is given
-    }
+    }, five_minute
 
 
 def _thread(conversation: str, agent: str | None) -> str:

@@ -88,6 +88,14 @@ class Ledger:
             (self.importer, json.dumps(list(keys))),
         )}
 
+    def with_prefix(self, prefix: str, *, limit: int | None = None) -> set[str]:
+        """The recorded keys that start with ``prefix`` (at most ``limit`` of them), one index range scan."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return {r[0] for r in self.store.execute(
+            "SELECT key FROM import_keys WHERE importer = ? AND key >= ? AND key < ? LIMIT ?",
+            (self.importer, prefix, end, -1 if limit is None else limit),
+        )}
+
     def put_many(self, items: Iterable[tuple[str, str | None]]) -> None:
         """Record source ids (and what they map to), replacing an earlier value."""
         self.store.conn.executemany(
