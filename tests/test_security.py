@@ -51,6 +51,10 @@ ALLOWED = {
         "archive._values: those quoted column names and the constant _NEW_ID_OF; table names stay parameters",
     ("archive.py", "_NEW_ID_OF.format(param=param, column=_quoted(column))"):
         "constant template; param is t<counter>, column quoted by _quoted",
+    ("search/engine.py", "q.format(**_BY_RANK)"): "module constants: the three _FTS5_* templates and the literal"
+        " dict _BY_RANK, formatted once at import",
+    ("search/engine.py", "q.format(**_TIED_NEWEST_FIRST)"): "module constants: the three _FTS5_* templates and the"
+        " literal dict _TIED_NEWEST_FIRST, formatted once at import",
     ("search/engine.py", "within.format(conditions=' AND '.join((CONDITIONS[name] for name in given)))"):
         "constant conditions from engine.CONDITIONS joined by ' AND ', picked by fixed filter names; values stay"
         " parameters",

@@ -366,18 +366,18 @@ def _scope_sql(entities: Sequence[str]) -> str:
 # read once through the indexes and each match checked against them instead of joining three
 # tables per match (a user's "the" at a million messages: ~1.9 s -> ~0.4 s). The unary + keeps
 # SQLite from looking each id up in FTS5 (which would recount bm25's statistics per lookup).
-_SORTED_ALL = """
+_FTS5_ALL = """
 SELECT messages_fts.rowid AS id, -rank AS score,
        snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
        m.conversation_id, c.session_id, m.role, m.created_at
 FROM messages_fts
 JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-ORDER BY rank LIMIT :limit
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high {tie}
+ORDER BY {order} LIMIT :limit
 """
 
-_SORTED = """
+_FTS5_JOINED = """
 SELECT messages_fts.rowid AS id, -rank AS score,
        snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
        m.conversation_id, c.session_id, m.role, m.created_at
@@ -385,7 +385,7 @@ FROM messages_fts
 JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
 JOIN sessions s ON s.session_id = c.session_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high {tie}
   AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
   AND (:session_id IS NULL OR c.session_id = :session_id)
   AND (:user_id IS NULL OR s.user_id = :user_id)
@@ -393,78 +393,34 @@ WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :hi
   AND (:role IS NULL OR m.role = :role)
   AND (:since IS NULL OR m.created_at >= :since)
   AND (:until IS NULL OR m.created_at < :until)
-ORDER BY rank LIMIT :limit
+ORDER BY {order} LIMIT :limit
 """
 
-_SORTED_WITHIN = """
+_FTS5_WITHIN = """
 SELECT messages_fts.rowid AS id, -rank AS score,
        snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
        m.conversation_id, c.session_id, m.role, m.created_at
 FROM messages_fts
 JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.conversation_id = m.conversation_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
+WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high {tie}
   AND +messages_fts.rowid IN (
     SELECT m.id FROM messages m
     JOIN conversations c ON c.conversation_id = m.conversation_id
     JOIN sessions s ON s.session_id = c.session_id
-    WHERE m.id BETWEEN :low AND :high AND {conditions}
+    WHERE m.id BETWEEN :low AND :high AND {{conditions}}
   )
-ORDER BY rank LIMIT :limit
+ORDER BY {order} LIMIT :limit
 """
 
-# The messages tied on one score, newest first: who of a tie across the page's edge is in. FTS5
-# scans newest first itself and stops at the limit, so bm25 and snippets are computed only as far
-# as the tie reaches (bm25 is deterministic: equal to the bit to the rank it gave).
-_TIED_ALL = """
-SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
-       m.conversation_id, c.session_id, m.role, m.created_at
-FROM messages_fts
-JOIN messages m ON m.id = messages_fts.rowid
-JOIN conversations c ON c.conversation_id = m.conversation_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-  AND -bm25(messages_fts) = :score
-ORDER BY messages_fts.rowid DESC LIMIT :limit
-"""
-
-_TIED = """
-SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
-       m.conversation_id, c.session_id, m.role, m.created_at
-FROM messages_fts
-JOIN messages m ON m.id = messages_fts.rowid
-JOIN conversations c ON c.conversation_id = m.conversation_id
-JOIN sessions s ON s.session_id = c.session_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-  AND -bm25(messages_fts) = :score
-  AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
-  AND (:session_id IS NULL OR c.session_id = :session_id)
-  AND (:user_id IS NULL OR s.user_id = :user_id)
-  AND (:project_id IS NULL OR s.project_id = :project_id)
-  AND (:role IS NULL OR m.role = :role)
-  AND (:since IS NULL OR m.created_at >= :since)
-  AND (:until IS NULL OR m.created_at < :until)
-ORDER BY messages_fts.rowid DESC LIMIT :limit
-"""
-
-_TIED_WITHIN = """
-SELECT messages_fts.rowid AS id, -bm25(messages_fts) AS score,
-       snippet(messages_fts, 0, :open, :close, :ellipsis, :words) AS snippet,
-       m.conversation_id, c.session_id, m.role, m.created_at
-FROM messages_fts
-JOIN messages m ON m.id = messages_fts.rowid
-JOIN conversations c ON c.conversation_id = m.conversation_id
-WHERE messages_fts MATCH :expression AND messages_fts.rowid BETWEEN :low AND :high
-  AND -bm25(messages_fts) = :score
-  AND +messages_fts.rowid IN (
-    SELECT m.id FROM messages m
-    JOIN conversations c ON c.conversation_id = m.conversation_id
-    JOIN sessions s ON s.session_id = c.session_id
-    WHERE m.id BETWEEN :low AND :high AND {conditions}
-  )
-ORDER BY messages_fts.rowid DESC LIMIT :limit
-"""
+# Each form in two orders. By rank: FTS5's sorted plan. The messages tied on one score, newest
+# first (who of a tie across the page's edge is in): FTS5 scans newest first itself and stops at
+# the limit, so bm25 and snippets are computed only as far as the tie reaches (bm25 is
+# deterministic: the rank of a message is the same to the bit in either plan).
+_BY_RANK = {"tie": "", "order": "rank"}
+_TIED_NEWEST_FIRST = {"tie": "AND -rank = :score", "order": "messages_fts.rowid DESC"}
+_SORTED_ALL, _SORTED, _SORTED_WITHIN = (q.format(**_BY_RANK) for q in (_FTS5_ALL, _FTS5_JOINED, _FTS5_WITHIN))
+_TIED_ALL, _TIED, _TIED_WITHIN = (q.format(**_TIED_NEWEST_FIRST) for q in (_FTS5_ALL, _FTS5_JOINED, _FTS5_WITHIN))
 
 # How many indexed messages hold these terms in all, and whether any message waits to be folded in.
 _RARE = """
