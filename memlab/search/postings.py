@@ -530,16 +530,12 @@ def _union_scored(phrases: Sequence[Matches], essential: Sequence[Matches], idfs
             within = np.zeros(PART_SIZE, dtype=bool)
             within[inside[0]] = True
             union &= within
+        if gone is not None:
+            first, last = np.searchsorted(gone, [base, base + PART_SIZE])
+            union[gone[first:last] - base] = False
         offsets = np.flatnonzero(union).astype(np.uint16)
         if role is not None:
             offsets = offsets[known.roles[base:base + PART_SIZE][offsets] == role]
-        if gone is not None:
-            first, last = np.searchsorted(gone, [base, base + PART_SIZE])
-            if last > first:
-                union = np.zeros(PART_SIZE, dtype=bool)
-                union[offsets] = True
-                union[gone[first:last] - base] = False
-                offsets = np.flatnonzero(union).astype(np.uint16)
         if not len(offsets):
             continue
         norm = bm25.norms(known.lengths[base:base + PART_SIZE][offsets], avgdl)
