@@ -661,20 +661,19 @@ class Search:
     def _fts5(self, parsed: Query, scope: Filters, limit: int, offset: int) -> list[Hit]:
         """FTS5's own ranking: its sorted plan, snippets for the rows returned only. Ties in it
         come in no set order, so a tie across the page's edge is settled by the tied messages
-        newest first (one more statement, in the same snapshot)."""
+        newest first (one more statement, inside the search's snapshot: see ``run``)."""
         low, high = self._rowid_range(scope)
         want = limit + offset
         params = scope.params()
         params.update(snippets.MARKS, expression=parsed.expression, low=low, high=high, limit=want + 1)
         conn = self.store.conn
         try:
-            with _snapshot(conn):
-                rows = conn.execute(_ranked_sql(scope), params).fetchall()
-                if len(rows) > want and rows[want][1] == rows[want - 1][1]:
-                    edge = rows[want - 1][1]
-                    above = [r for r in rows if r[1] > edge]  # all of them: FTS5 returned them first
-                    params.update(score=edge, limit=want - len(above))
-                    rows = above + conn.execute(_tied_sql(scope), params).fetchall()
+            rows = conn.execute(_ranked_sql(scope), params).fetchall()
+            if len(rows) > want and rows[want][1] == rows[want - 1][1]:
+                edge = rows[want - 1][1]
+                above = [r for r in rows if r[1] > edge]  # all of them: FTS5 returned them first
+                params.update(score=edge, limit=want - len(above))
+                rows = above + conn.execute(_tied_sql(scope), params).fetchall()
         except sqlite3.OperationalError as e:  # checked already; kept so no SQLite error escapes
             raise QuerySyntaxError(_explain(str(e), parsed.expression)) from None
         rows.sort(key=lambda r: (-r[1], -r[0]))
