@@ -151,6 +151,10 @@ def test_a_read_only_file_is_searched(tmp_path):
     try:
         with memlab.open(path, migrate=False) as db:
             assert [h.message_id for h in db.search("deploy")] == raw
+            planned = Search(db, Planner(fts5_limit=0))  # memlab's plan: its snippets use a temp table
+            hits = planned.run("deploy")
+            assert [h.message_id for h in hits] == raw and planned.plan.path in ("lists", "postings")
+            assert all("**deploy**" in h.snippet for h in hits)
     finally:
         os.chmod(path, 0o600)
 
