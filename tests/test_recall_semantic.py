@@ -119,7 +119,51 @@ def test_semantic_search_is_exact(notes):
     query = embeddings.model("wordllama").query("travel plans")
     cosines = m.rows @ query
     best = m.ids[np.argsort(-cosines)][:3].tolist()
-    assert [mid for mid, _ in vectors.nearest(m.rows, m.ids, query, 3)] == best
+    assert [mid for mid, _ in vectors.nearest(m, query, 3)] == best
+
+
+def _random_matrix(n: int, dim: int = 64, seed: int = 0) -> vectors.Matrix:
+    rows = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    return vectors.Matrix(model="test", ids=np.arange(1, n + 1, dtype=np.int64), rows=rows,
+                          bits=vectors.signs(rows))
+
+
+def test_signs_pick_every_row_as_near_as_the_countth():
+    m = _random_matrix(3_000)
+    query = m.rows[7] + 0.3 * m.rows[8]
+    picked = vectors._nearest_signs(m.bits, query, 100)
+    distance = ((m.rows > 0) != (query > 0)).sum(axis=1)  # Hamming distance, by brute force
+    cut = np.sort(distance)[99]
+    assert sorted(picked.tolist()) == np.flatnonzero(distance <= cut).tolist()
+
+
+def test_past_the_exact_limit_the_signs_choose_and_cosines_rank(monkeypatch):
+    m = _random_matrix(20_000)
+    query = m.rows[123] + 0.05 * m.rows[456]
+    query /= np.linalg.norm(query)
+    exact = vectors.ranked(m.ids, m.rows @ query, 10)
+    monkeypatch.setattr(vectors, "EXACT", 0)
+    got = vectors.nearest(m, query, 10)
+    assert got[0] == exact[0]  # the near copy of row 123 is found, its cosine exact
+    assert len(got) == 10 and {i for i, _ in got} <= {int(i) for i in m.ids}
+    assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+    inside = np.arange(0, 20_000, 3)  # a scope: every third row
+    assert {i for i, _ in vectors.nearest(m, query, 10, inside)} <= {int(i) for i in m.ids[inside]}
+
+
+def test_signs_stay_beside_their_rows_as_vectors_arrive_and_change(notes):
+    db, ids = notes
+    db.embed(limit=3, progress=False)
+    vectors.matrix(db.conn, "wordllama")
+    db.embed(progress=False)  # read since the last refresh, appended
+    m = vectors.matrix(db.conn, "wordllama")
+    assert len(m.ids) == len(ids) and np.array_equal(m.bits, vectors.signs(m.rows))
+    db.conn.execute("UPDATE messages SET content = 'A brand new text about gardening.' WHERE id = ?", (ids[0],))
+    db.embed(progress=False)  # the rewritten message comes back with a newer seq
+    m = vectors.matrix(db.conn, "wordllama")
+    assert m.ids.tolist() == sorted(ids)
+    assert np.array_equal(m.bits, vectors.signs(m.rows))
 
 
 def test_another_model_re_embeds_everything(notes):

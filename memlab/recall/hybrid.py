@@ -107,24 +107,26 @@ def semantic_ranking(store: "Store", name: str, text: str, scope: Filters,
     if given:
         sql = _SCOPE_IDS.format(conditions=" AND ".join(CONDITIONS[n] for n in given))
         wanted = np.fromiter((r[0] for r in conn.execute(sql, scope.params())), dtype=np.int64)
-        ids, rows, missing = vectors.select(m, wanted)
+        at, missing = vectors.positions(m, wanted)
     else:
-        ids, rows = m.ids, m.rows
+        at = None
         newest = int(m.ids[-1]) if len(m.ids) else 0
         missing = np.fromiter((r[0] for r in conn.execute("SELECT id FROM messages WHERE id > ?", (newest,))),
                               dtype=np.int64)
+    query = model.query(text)
+    found = vectors.nearest(m, query, limit, at)
     note = None
     if len(missing):
         budget = PENDING.get(name, 100)
         if len(missing) <= budget:
             extra = _details(store, missing.tolist())
-            fresh = [i for i in missing.tolist() if i in extra]
-            ids = np.concatenate([ids, np.asarray(fresh, dtype=np.int64)])
-            rows = np.concatenate([rows, model.passages([extra[i][5] for i in fresh])])
+            fresh = np.asarray([i for i in missing.tolist() if i in extra], dtype=np.int64)
+            rows = model.passages([extra[i][5] for i in fresh.tolist()])
+            found = sorted(found + vectors.ranked(fresh, rows @ query, limit), key=lambda f: (-f[1], -f[0]))[:limit]
         else:
             note = (f"{len(missing):,} messages in scope have no vector yet and were ranked by keywords only: "
                     "run `memlab embed`")
-    return vectors.nearest(rows, ids, model.query(text), limit), note
+    return found, note
 
 
 def _details(store: "Store", ids) -> dict[int, tuple]:
