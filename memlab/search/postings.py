@@ -302,6 +302,18 @@ class Matches:
 
     parts: dict[int, tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]]
     count: int
+    _most: dict[int, float] = field(default_factory=dict, repr=False)
+
+    def most(self, part: int) -> float:
+        """The highest frequency in a part (inf where one saturated): with a message's length,
+        it bounds what the phrase can add to that message's bm25."""
+        known = self._most.get(part)
+        if known is None:
+            _, tfs, saturated = self.parts[part]
+            top = float(tfs.max()) if tfs is not None and len(tfs) else 1.0
+            full = bool(saturated.any()) if saturated is not None else tfs is not None and top >= SATURATED
+            known = self._most[part] = np.inf if full else top
+        return known
 
 
 def matches(conn: sqlite3.Connection, terms: Sequence[str], low: int, high: int) -> Matches:
@@ -475,28 +487,141 @@ def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, know
            dirty: np.ndarray | None = None) -> tuple[Scored, int]:
     """The messages holding any phrase that can be among the ``want`` best, with bm25 as FTS5
     computes it for an OR query (every phrase in order, 0.0 for an absent one), and how many
-    were scored. MaxScore: phrases by rising upper bound (idf x (k1 + 1)); the messages of the
-    ones with the highest bounds (the "essential" ones) are scored in full, and a phrase joins
-    them only while the bounds of those left out add up to at least the k-th score so far. A
-    message's score doesn't depend on which phrases are essential, so each round scores only the
-    messages the newly essential phrase brings. ``scope``/``role`` as in ``conjunction``;
-    ``dirty``: ids left out (stale entries)."""
+    were considered. MaxScore, as Lucene does it: phrases by rising upper bound (idf x (k1 + 1));
+    the messages of the ones with the highest bounds (the "essential" ones) are candidates, and
+    a phrase joins them only while the bounds of those left out add up to at least the k-th
+    score so far. A candidate is looked up in the other phrases highest bound first, and dropped
+    as soon as its score so far plus the bounds still unread can't reach the k-th (every score
+    so far is a lower bound of a final one, so the k-th of them is too). ``scope``/``role`` as in
+    ``conjunction``; ``dirty``: ids left out (stale entries)."""
     order = sorted(range(len(phrases)), key=lambda i: idfs[i])  # lowest bound first
     bounds = [idfs[i] * (bm25.K1 + 1) for i in order]
-    left_out = len(order)  # phrases order[:left_out] are not essential
-    scored = Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    gone = np.sort(dirty.astype(np.int64)) if dirty is not None and len(dirty) else None
+    kept: list[Scored] = []
+    considered: dict[int, np.ndarray] = {}  # per part: messages of the phrases made essential so far
+    least = 0.0  # a lower bound of the k-th best final score
     read = 0
-    while left_out > 0:
-        left_out -= 1  # the phrase with the highest bound left out becomes essential
-        excluded = scored.ids if dirty is None or not len(dirty) else np.concatenate([dirty, scored.ids])
-        fresh = _union_scored(phrases, [phrases[order[left_out]]], idfs, avgdl, known, scope, role, excluded)
-        scored = Scored(np.concatenate([scored.ids, fresh.ids]), np.concatenate([scored.scores, fresh.scores]),
-                        np.concatenate([scored.uncertain, fresh.uncertain]))
-        read += len(fresh.ids)
-        # (a saturated frequency scored as 255 is a lower bound: the k-th only rises)
-        if sum(bounds[:left_out]) < _kth_score(scored, want):
+    for left_out in range(len(order) - 1, -1, -1):  # the highest bound left out becomes essential
+        new = order[left_out]
+        for part in sorted(phrases[new].parts):
+            fresh, least = _candidates(phrases, idfs, avgdl, known, scope, role, gone, order[:left_out], new,
+                                       part, considered, least, want)
+            read += fresh[1]
+            if len(fresh[0].ids):
+                kept.append(fresh[0])
+                if sum(len(k.ids) for k in kept) >= want:
+                    kept = [_concatenated(kept)]
+                    least = max(least, _kth_score(kept[0], want))
+        if sum(bounds[:left_out]) < least:
             break  # a message holding none of the essential phrases can't reach the top
-    return scored, read
+    return (_concatenated(kept) if kept else Scored(np.zeros(0, dtype=np.int64), np.zeros(0),
+                                                     np.zeros(0, dtype=bool))), read
+
+
+def _candidates(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
+                scope: Matches | None, role: int | None, gone: np.ndarray | None, others: Sequence[int],
+                new: int, part: int, considered: dict[int, np.ndarray],
+                least: float, want: int) -> tuple[tuple[Scored, int], float]:
+    """The messages of one part holding phrase ``new`` and no phrase made essential before it,
+    that can be among the ``want`` best, scored exactly; how many were considered; the raised
+    lower bound of the k-th score. ``others``: the phrases left out, lowest bound first."""
+    base = part << PART_BITS
+    o, t, sat = phrases[new].parts[part]
+    seen = considered.get(part)
+    if seen is None:
+        seen = considered[part] = np.zeros(PART_SIZE, dtype=bool)
+    if o is None:  # a dense phrase: a byte per message
+        mask = t > 0
+        mask &= ~seen[:len(t)]
+        seen[:len(t)] |= t > 0
+        offsets, keep = np.flatnonzero(mask).astype(np.uint16), None
+    else:  # a sparse one: its offsets, less those seen, without spreading them out
+        keep = ~seen[o]
+        seen[o] = True
+    if scope is not None:
+        inside = scope.parts.get(part)
+        if inside is None:
+            return (_EMPTY, 0), least
+        within = np.zeros(PART_SIZE, dtype=bool)
+        within[inside[0]] = True
+    if gone is not None:
+        first, last = np.searchsorted(gone, [base, base + PART_SIZE])
+        stale = np.zeros(PART_SIZE, dtype=bool)
+        stale[gone[first:last] - base] = True
+    if o is None:
+        if scope is not None:
+            offsets = offsets[within[offsets]]
+        if gone is not None:
+            offsets = offsets[~stale[offsets]]
+        tf, saturated = t[offsets], None
+    else:
+        if scope is not None:
+            keep &= within[o]
+        if gone is not None:
+            keep &= ~stale[o]
+        offsets, tf, saturated = o[keep], t[keep], None if sat is None else sat[keep]
+    if role is not None:
+        chosen = known.roles[base:base + PART_SIZE][offsets] == role
+        offsets, tf, saturated = offsets[chosen], tf[chosen], None if saturated is None else saturated[chosen]
+    considered_here = len(offsets)
+    if not considered_here:
+        return (_EMPTY, 0), least
+    norm = bm25.norms(known.lengths[base:base + PART_SIZE][offsets], avgdl)
+    tfs = {new: tf.astype(np.float64)}
+    uncertain = _saturated(tf, saturated).copy()
+    so_far = bm25.weights(tf, norm) * idfs[new]
+    # What each phrase left out can still add to each candidate: its part's highest frequency
+    # at the candidate's length (bm25's weight rises with the frequency, falls with the length).
+    # Phrases of one highest frequency share that weight: one array per frequency, not per phrase.
+    present = [i for i in reversed(others) if part in phrases[i].parts]  # highest bound first
+    most = {i: phrases[i].most(part) for i in present}
+    at_most = {m: _ceiling(m, norm) for m in set(most.values())}
+    unread = np.zeros(len(offsets))
+    for m, w in at_most.items():
+        unread += w * sum(idfs[i] for i in present if most[i] == m)
+    for i in present:
+        if len(offsets) >= want:
+            least = max(least, float(np.partition(so_far, len(so_far) - want)[len(so_far) - want]))
+        keep = np.flatnonzero((so_far + unread >= least * (1 - 1e-12)) | uncertain)
+        if len(keep) < len(offsets):
+            offsets, norm, so_far, uncertain, unread = (offsets[keep], norm[keep], so_far[keep], uncertain[keep],
+                                                        unread[keep])
+            tfs = {j: f[keep] for j, f in tfs.items()}
+            at_most = {m: w[keep] for m, w in at_most.items()}
+            if not len(offsets):
+                return (_EMPTY, considered_here), least
+        unread -= at_most[most[i]] * idfs[i]
+        hit, (tf, saturated) = _lookup(phrases[i].parts[part], offsets)
+        if not len(hit):
+            continue
+        spread = np.zeros(len(offsets))
+        spread[hit] = tf
+        tfs[i] = spread
+        uncertain[hit] |= _saturated(tf, saturated)
+        so_far += bm25.weights(spread, norm) * idfs[i]
+    keep = np.flatnonzero((so_far >= least * (1 - 1e-12)) | uncertain)
+    offsets, norm, uncertain = offsets[keep], norm[keep], uncertain[keep]
+    scores = np.zeros(len(offsets))
+    for i in sorted(tfs):  # in query order, as FTS5 adds them up
+        bm25.add_phrase(scores, idfs[i], tfs[i][keep], norm)
+    return (Scored(offsets.astype(np.int64) + base, scores, uncertain), considered_here), least
+
+
+def _ceiling(most: float, norm: np.ndarray) -> np.ndarray:
+    """bm25's weight at frequency ``most`` (its limit, k1 + 1, for inf) at each length norm."""
+    if np.isinf(most):
+        return np.full(len(norm), bm25.K1 + 1.0)
+    return bm25.weights(np.full(len(norm), most), norm)
+
+
+_EMPTY = Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+
+
+def _concatenated(many: Sequence[Scored]) -> Scored:
+    if len(many) == 1:
+        return many[0]
+    return Scored(np.concatenate([m.ids for m in many]), np.concatenate([m.scores for m in many]),
+                  np.concatenate([m.uncertain for m in many]))
 
 
 def _kth_score(scored: Scored, k: int) -> float:
@@ -505,59 +630,6 @@ def _kth_score(scored: Scored, k: int) -> float:
     if n < k:
         return 0.0
     return float(np.partition(scored.scores, n - k)[n - k])
-
-
-def _union_scored(phrases: Sequence[Matches], essential: Sequence[Matches], idfs: Sequence[float], avgdl: float,
-                  known: Messages, scope: Matches | None, role: int | None, excluded: np.ndarray | None) -> Scored:
-    """Every message holding an essential phrase (inside scope and role, not among ``excluded``
-    ids), scored over all the phrases in order."""
-    parts = sorted({part for m in essential for part in m.parts})
-    gone = np.sort(excluded.astype(np.int64)) if excluded is not None and len(excluded) else None
-    out_ids, out_scores, out_uncertain = [], [], []
-    for part in parts:
-        base = part << PART_BITS
-        # The union as a mask over the part's 65,536 offsets: a pass over each list, no sort or hash.
-        union = np.zeros(PART_SIZE, dtype=bool)
-        for o, t, _ in (m.parts[part] for m in essential if part in m.parts):
-            if o is None:
-                union[:len(t)] |= t > 0
-            else:
-                union[o] = True
-        if scope is not None:
-            inside = scope.parts.get(part)
-            if inside is None:
-                continue
-            within = np.zeros(PART_SIZE, dtype=bool)
-            within[inside[0]] = True
-            union &= within
-        if gone is not None:
-            first, last = np.searchsorted(gone, [base, base + PART_SIZE])
-            union[gone[first:last] - base] = False
-        offsets = np.flatnonzero(union).astype(np.uint16)
-        if role is not None:
-            offsets = offsets[known.roles[base:base + PART_SIZE][offsets] == role]
-        if not len(offsets):
-            continue
-        norm = bm25.norms(known.lengths[base:base + PART_SIZE][offsets], avgdl)
-        scores = np.zeros(len(offsets))
-        uncertain = np.zeros(len(offsets), dtype=bool)
-        for i, weight in enumerate(idfs):  # in query order, as FTS5 adds them up
-            other = phrases[i].parts.get(part)
-            if other is None:
-                continue
-            hit, (tf, saturated) = _lookup(other, offsets)
-            if not len(hit):
-                continue
-            uncertain[hit] |= _saturated(tf, saturated)
-            tfs = np.zeros(len(offsets))
-            tfs[hit] = tf
-            bm25.add_phrase(scores, weight, tfs, norm)
-        out_ids.append(offsets.astype(np.int64) + base)
-        out_scores.append(scores)
-        out_uncertain.append(uncertain)
-    if not out_ids:
-        return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool))
-    return Scored(np.concatenate(out_ids), np.concatenate(out_scores), np.concatenate(out_uncertain))
 
 
 def _taken(offsets: np.ndarray, held: dict[int, tuple], keep: np.ndarray) -> tuple[np.ndarray, dict[int, tuple]]:
