@@ -198,6 +198,26 @@ def test_any_word_is_fts5s_or_ranking_from_the_postings(db):
     assert few.plan.candidates < 2_000  # the common word's messages were never all scored
 
 
+@pytest.mark.parametrize("every_in_scope", [0, 10**9], ids=["pruned", "every-message"])
+def test_any_word_inside_a_user_is_fts5s_ranking_pruned_or_scored_whole(db, every_in_scope):
+    db.sessions.create("t", user_id="bo")
+    db.conversations.create("t", "d")
+    db.messages.add_many({"conversation_id": "c" if i % 3 else "d", "role": "user",
+                          "content": " ".join(["the cache"] * (i % 4) + [f"w{i % 89}", "refresh" * (i % 2)])}
+                         for i in range(3_000))
+    db.update_search_index()
+    for question in ("when does the cache refresh", "the w5 w17 cache", "w3 refresh"):
+        planned = Search(db, Planner(fts5_limit=0, every_in_scope=every_in_scope))
+        mine = planned.run(question, mode="any", limit=10, user_id="bo")
+        expression = " OR ".join(f'"{w}"' for w in dict.fromkeys(question.split()))
+        theirs = [(r[0], r[1]) for r in db.conn.execute(
+            "SELECT f.rowid, -bm25(messages_fts) FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+            " WHERE messages_fts MATCH ? AND m.conversation_id = 'd' ORDER BY rank, f.rowid DESC LIMIT 10",
+            (expression,))]
+        assert planned.plan.path == "postings", question
+        assert exact(mine) == theirs, question
+
+
 def test_any_word_leaves_stale_entries_out_past_the_first_part(db):
     # Ids past 65,536 live in a later part of the postings: a stale entry there is left out too.
     fill(db, 300, lambda i: f"cache note {i} refresh")

@@ -140,7 +140,8 @@ def planner(rng: random.Random) -> Planner:
                    scope_limit=rng.choice([0, 2_000]), batch=rng.choice([2, 40]),
                    max_candidates=rng.choice([0, 10, 400]), exact_limit=rng.choice([0, 300]),
                    scope_conversations=rng.choice([0, 2_000]),
-                   any_scope_conversations=rng.choice([0, 50_000]), tail_limit=rng.choice([0, 3, 5_000]))
+                   any_scope_conversations=rng.choice([0, 50_000]), every_in_scope=rng.choice([0, 10**9]),
+                   tail_limit=rng.choice([0, 3, 5_000]))
 
 
 @pytest.mark.slow

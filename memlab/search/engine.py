@@ -94,7 +94,8 @@ class Planner:
     before FTS5 ranks instead. ``scope_conversations``: a user or project with at most this many
     conversations is looked up as a set of messages; a bigger one is checked best match first
     (any-word mode has no such check: it looks up a scope of up to ``any_scope_conversations``,
-    which is far cheaper than FTS5 ranking the OR inside a big user: 4 s -> 60 ms at 1M).
+    which is far cheaper than FTS5 ranking the OR inside a big user: 4 s -> 60 ms at 1M; and
+    with at most ``every_in_scope`` messages x words it scores each of them instead of pruning).
     ``tail_limit``: messages not folded into the index yet that a search scores from their text
     before FTS5 ranks instead. An answer memlab can't prove is bm25's top is re-ranked by FTS5 (exact, at FTS5's
     cost).
@@ -109,6 +110,7 @@ class Planner:
     max_verified: int = 1_000
     scope_conversations: int = 2_000
     any_scope_conversations: int = 50_000
+    every_in_scope: int = postings.EVERY_IN_SCOPE
     tail_limit: int = index.TAIL_LIMIT
 
 
@@ -736,7 +738,7 @@ class Search:
         every = [self._postings(p.terms[0], p.prefix, 0, MAX_ROWID) for p in phrases]
         role = None if scope.role is None else postings.ROLE_CODES[scope.role]
         found, read = postings.any_of(every, idfs, self.avgdl, known, want + len(self.backlog.dirty),
-                                      within, role, self.backlog.dirty)
+                                      within, role, self.backlog.dirty, self.planner.every_in_scope)
         redo = found.ids[found.uncertain].tolist() + tail
         keep = ~found.uncertain
         certain = postings.Scored(found.ids[keep], found.scores[keep], found.uncertain[keep])
