@@ -5,7 +5,9 @@
 - **recent**: the session's latest turns, oldest first; the newest is always kept (cut to fit
   only when it alone is over the budget), older ones whole while they fit;
 - **memories**: older messages of the same user (else project, else session) that best answer
-  the query, by ``db.recall`` in keyword mode, never repeating the latest turns;
+  the query, by ``db.recall`` in keyword mode, never repeating the latest turns; a query of
+  more than ``QUERY_WORDS`` distinct words is asked by its rarest ones (a long message's
+  distinctive words: its common ones match everything and weigh next to nothing);
 - **preferences**: the user's preferences, most confident first;
 - **patterns**: learned patterns whose type or key names a word of the query;
 - **handoff**: the summary of the handoff this session continues, if any.
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import validation as v
 from .errors import NotFoundError, ValidationError
+from .recall import keyword
 from .tokens import Counter, resolve
 
 if TYPE_CHECKING:
@@ -45,6 +48,7 @@ SHARES = {"handoff": 0.20, "preferences": 0.15, "memories": 0.35, "patterns": 0.
 MAX_ITEM_SHARE = 0.25  # a memory, preference or pattern longer than this share is cut
 ELLIPSIS = "…"
 MAX_QUERY_CHARS = 10_000
+QUERY_WORDS = 16  # the most of a query's words that recall asks (Lucene's MoreLikeThis keeps 25)
 
 _WORD = re.compile(r"\w+")
 
@@ -206,8 +210,17 @@ def _turn(row: dict, newest: bool) -> Candidate:
 
 
 def relevant(store: "Store", query: str, scope: dict[str, str], limit: int) -> list:
-    """The messages that best answer ``query`` inside ``scope``, best first (keyword recall)."""
-    return store.recall(query, mode="keyword", limit=limit, **scope)
+    """The messages that best answer ``query`` inside ``scope``, best first (keyword recall of
+    its ``QUERY_WORDS`` rarest words)."""
+    return store.recall(query_words(store, query), mode="keyword", limit=limit, **scope)
+
+
+def query_words(store: "Store", query: str) -> str:
+    """The query as recall asks it: its ``QUERY_WORDS`` rarest informative words, in order."""
+    words = keyword.question_words(store, query)
+    if len(words) <= QUERY_WORDS:
+        return query
+    return keyword.plain(keyword.rarest(store, keyword.informative(store, words), QUERY_WORDS))
 
 
 def _memories(store: "Store", query: str | None, session: dict, user: str | None, recent_ids: set[int],

@@ -68,6 +68,22 @@ def test_memories_are_the_users_own_and_never_repeat_recent_turns(db, memory):
     assert bo not in found
 
 
+def test_a_long_query_is_asked_by_its_rarest_words(db, memory):
+    from memlab.context import QUERY_WORDS, query_words
+
+    common = [f"w{i}" for i in range(QUERY_WORDS)]  # each in the 30 filler messages
+    db.messages.add_many({"conversation_id": "c-old", "role": "user", "content": " ".join(common) + f" n{i}"}
+                         for i in range(30))
+    long = " ".join(common) + " peanuts allergic recipe"
+    asked = query_words(db, long).split()
+    assert len(asked) == QUERY_WORDS
+    assert {"peanuts", "allergic", "recipe"} <= set(asked)  # the rare words stay, a common one goes
+    assert asked == [w for w in long.split() if w in asked]  # in the query's order
+    ctx = db.context("new", long)
+    assert ctx.query == long and ctx.sections["memories"][0].source_id == memory["allergy"]
+    assert query_words(db, "peanuts recipe party") == "peanuts recipe party"
+
+
 def test_preferences_are_the_users_most_confident_first(db, memory):
     assert [i.text for i in db.context("new").sections["preferences"]] == ["- diet: vegetarian", "- units: metric"]
 

@@ -4,7 +4,8 @@ OR of that message's words among the user's messages, the user's preferences, th
 the handoff into the session. Both sides answer the same sessions in the same run, alternately.
 
 memlab does more than the raw side (it drops words in most messages from the OR, as recall does,
-and shares out the budget); the raw side ranks over every word, as one would by hand.
+and shares out the budget). The raw side ORs the words memlab asks: every word of the message,
+or a long message's ``QUERY_WORDS`` rarest (chosen outside its timing, so it gets that for free).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from ..context import query_words
 from ..progress import bar as progress_bar
 from . import Row, interleave, latency
 
@@ -50,11 +52,12 @@ def sample_sessions(conn: sqlite3.Connection, n: int, seed: int) -> list[tuple[s
     return rows[:n]
 
 
-def by_hand(conn: sqlite3.Connection, session_id: str, user_id: str) -> int:
-    """The same queries as db.context, in raw sqlite3; returns how many rows they read."""
+def by_hand(conn: sqlite3.Connection, session_id: str, user_id: str, asked: str | None = None) -> int:
+    """The same queries as db.context, in raw sqlite3; returns how many rows they read. ``asked``:
+    the words to OR (default: every word of the session's newest user message)."""
     turns = conn.execute(RECENT, (session_id,)).fetchall()
     question = next((content for _, role, content, _ in turns if role == "user"), "")
-    words = sorted({w.lower() for w in WORD.findall(question)})
+    words = sorted({w.lower() for w in WORD.findall(question if asked is None else asked)})
     hits = []
     if words:
         expression = " OR ".join('"' + w + '"' for w in words)
@@ -77,7 +80,14 @@ def run(db, db_path: Path, seed: int = 0, progress: bool | None = None) -> list[
             def memlab_side(sid=sid):
                 tokens.append(db.context(sid, budget_tokens=BUDGET).tokens)
 
-            a, b = interleave(memlab_side, lambda sid=sid, user=user: by_hand(raw, sid, user), 2)
+            question = db.context(sid, budget_tokens=BUDGET).query  # (each side answers once untimed)
+            asked = query_words(db, question) if question else None
+
+            def raw_side(sid=sid, user=user, asked=asked):
+                by_hand(raw, sid, user, asked)
+
+            raw_side()
+            a, b = interleave(memlab_side, raw_side, 2)
             mine += a
             theirs += b
             bar.update(1)

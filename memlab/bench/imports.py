@@ -26,6 +26,9 @@ from . import Row, throughput
 from .write import _raw_connect, message_text
 
 PER_CONVERSATION = 40
+# Each side's best CPU time of this many alternating runs: at 10k lines a run takes ~1 s, and with
+# 3 three runs of the bench on an idle 2-core machine gave Claude Code 0.90x, 0.78x and 0.81x.
+ROUNDS = 5
 COST_INSERT = ("INSERT INTO cost_tracking (session_id, model, input_tokens, output_tokens, cache_read_tokens,"
                " cache_write_tokens, created_at, request_id, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -75,7 +78,7 @@ def _raw_load(path: Path, source: Path) -> None:
     conn.close()
 
 
-def bench_jsonl(workdir: Path, count: int, seed: int = 0, rounds: int = 3) -> list[Row]:
+def bench_jsonl(workdir: Path, count: int, seed: int = 0, rounds: int = ROUNDS) -> list[Row]:
     """Import rate (messages/s) of ``memlab import jsonl`` vs raw executemany, best CPU time of each."""
     source = write_history(workdir / "history.jsonl", count, seed)
     cpu: dict[str, list[float]] = {"memlab": [], "raw": []}
@@ -195,7 +198,7 @@ def _raw_claude_load(path: Path, root: Path) -> None:
     conn.close()
 
 
-def bench_claude_code(workdir: Path, count: int, seed: int = 0, rounds: int = 3) -> list[Row]:
+def bench_claude_code(workdir: Path, count: int, seed: int = 0, rounds: int = ROUNDS) -> list[Row]:
     """Import rate (lines/s) of ``memlab import claude-code`` vs the raw load, best CPU time of each."""
     root = write_transcripts(workdir / "projects", count, seed)
     cpu: dict[str, list[float]] = {"memlab": [], "raw": []}

@@ -51,6 +51,21 @@ def informative(store: "Store", words: Sequence[str], share: float = COMMON_SHAR
     return kept or list(words)
 
 
+def rarest(store: "Store", words: Sequence[str], most: int) -> list[str]:
+    """The ``most`` words held by the fewest messages, in the order given: what makes a long
+    text distinctive, as Lucene's MoreLikeThis picks its query terms (it keeps 25)."""
+    if len(words) <= most:
+        return list(words)
+    total = store.conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0
+    chosen = set(sorted(words, key=lambda w: document_count(store, w, total))[:most])
+    return [w for w in words if w in chosen]
+
+
+def plain(words: Sequence[str]) -> str:
+    """Quoted words (``question_words``) as text again, each as typed."""
+    return " ".join(w[1:-1].replace('""', '"') for w in words)
+
+
 # Counting a common word reads its whole doclist (tens of ms at a million messages), so a count
 # is reused until the newest message id grew by a hundredth (remembered on the store). The share
 # is of the newest id (cheap; deleted messages make it smaller than the true share, so a word is
@@ -78,5 +93,5 @@ def keyword_hits(store: "Store", words: Sequence[str], scope: Filters, limit: in
     ranks the OR query exactly from its postings with MaxScore pruning (FTS5 where it can't)."""
     if not words or limit <= 0:
         return []
-    text = " ".join(w[1:-1].replace('""', '"') for w in words)  # each as typed: no whitespace inside
+    text = plain(words)  # each as typed: no whitespace inside
     return Search(store, Planner()).run(text, mode="any", limit=limit, **scope.arguments())
