@@ -205,8 +205,9 @@ def test_any_word_inside_a_user_is_fts5s_ranking_pruned_or_scored_whole(db, ever
     db.messages.add_many({"conversation_id": "c" if i % 3 else "d", "role": "user",
                           "content": " ".join(["the cache"] * (i % 4) + [f"w{i % 89}", "refresh" * (i % 2)])}
                          for i in range(3_000))
+    db.messages.add("d", "user", "often " * 300 + "w3")  # a frequency past what the postings store
     db.update_search_index()
-    for question in ("when does the cache refresh", "the w5 w17 cache", "w3 refresh"):
+    for question in ("when does the cache refresh", "the w5 w17 cache", "w3 refresh", "often w3"):
         planned = Search(db, Planner(fts5_limit=0, every_in_scope=every_in_scope))
         mine = planned.run(question, mode="any", limit=10, user_id="bo")
         expression = " OR ".join(f'"{w}"' for w in dict.fromkeys(question.split()))

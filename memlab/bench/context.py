@@ -100,6 +100,6 @@ def run(db, db_path: Path, seed: int = 0, progress: bool | None = None) -> list[
     return [Row(
         "context", f"db.context, budget {BUDGET:,} tokens ({len(sessions)} sessions x 2)", ours, latency(theirs),
         target=TARGET, met=ours.p95_ms is not None and ours.p95_ms <= 20,
-        notes=f"raw: the same queries by hand (OR over every word); tokens by {default().name}",
+        notes=f"raw: the same queries by hand (OR over the words memlab asks); tokens by {default().name}",
         extra={"mean_tokens": sum(tokens) / len(tokens), "max_tokens": max(tokens)},
     )]

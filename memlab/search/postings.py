@@ -566,10 +566,13 @@ def _every_in_scope(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: fl
             if not len(hit):
                 continue
             held[hit] = True
-            uncertain[hit] |= _saturated(tf, saturated)
-            tfs = np.zeros(len(offsets))
-            tfs[hit] = tf
-            bm25.add_phrase(scores, weight, tfs, norm)
+            full = _saturated(tf, saturated)
+            if full.any():
+                uncertain[hit[full]] = True
+            # Only where the phrase is: an absent one adds 0.0 to FTS5's sum, which changes nothing.
+            part_of = bm25.weights(tf, norm[hit])
+            part_of *= weight
+            scores[hit] += part_of
         keep = np.flatnonzero(held)
         out.append(Scored(offsets[keep].astype(np.int64) + base, scores[keep], uncertain[keep]))
     return (_concatenated(out) if out else _EMPTY), read
