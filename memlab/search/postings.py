@@ -495,8 +495,9 @@ def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, know
     the messages of the ones with the highest bounds (the "essential" ones) are candidates, and
     a phrase joins them only while the bounds of those left out add up to at least the k-th
     score so far. A candidate is looked up in the other phrases highest bound first, and dropped
-    as soon as its score so far plus the bounds still unread can't reach the k-th (every score
-    so far is a lower bound of a final one, so the k-th of them is too). ``scope``/``role`` as in
+    as soon as its score so far plus what the unread phrases can still add (each one's highest
+    frequency in the part, at the candidate's length) can't reach the k-th (every score so far
+    is a lower bound of a final one, so the k-th of them is too). ``scope``/``role`` as in
     ``conjunction``; ``dirty``: ids left out (stale entries). A scope with at most
     ``every_in_scope`` messages x phrases is scored whole instead."""
     gone = np.sort(dirty.astype(np.int64)) if dirty is not None and len(dirty) else None
@@ -521,8 +522,7 @@ def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, know
                     least = max(least, _kth_score(kept[0], want))
         if sum(bounds[:left_out]) < least:
             break  # a message holding none of the essential phrases can't reach the top
-    return (_concatenated(kept) if kept else Scored(np.zeros(0, dtype=np.int64), np.zeros(0),
-                                                     np.zeros(0, dtype=bool))), read
+    return (_concatenated(kept) if kept else _EMPTY), read
 
 
 def _every_in_scope(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
