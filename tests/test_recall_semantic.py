@@ -211,6 +211,13 @@ def locomo(tmp_path_factory):
     db.close()
 
 
+def test_locomo_turns_are_folded_into_the_search_index_as_an_import_does(locomo):
+    from memlab.search import index
+
+    db, _ = locomo
+    assert index.backlog(db.conn) == (0, 0)
+
+
 def test_locomo_sample_questions_are_recalled(locomo):
     db, questions = locomo
     results = bench_recall.evaluate(db, questions, modes=("keyword", "hybrid"))
