@@ -152,6 +152,18 @@ def test_past_the_exact_limit_the_signs_choose_and_cosines_rank(monkeypatch):
     assert {i for i, _ in vectors.nearest(m, query, 10, inside)} <= {int(i) for i in m.ids[inside]}
 
 
+def test_vectors_read_in_small_batches_are_the_stored_ones(notes, monkeypatch):
+    db, ids = notes
+    db.embed(progress=False)
+    monkeypatch.setattr(vectors, "LOAD_BATCH", 4)  # 6 vectors: two batches, the second short
+    m = vectors.Matrix().refresh(db.conn, "wordllama")
+    stored = {r[0]: np.frombuffer(r[1], dtype=vectors.STORED).astype(np.float32)
+              for r in db.conn.execute("SELECT message_id, vector FROM message_vectors")}
+    assert m.ids.tolist() == sorted(stored) == sorted(ids)
+    assert all(np.array_equal(m.rows[i], stored[mid]) for i, mid in enumerate(m.ids.tolist()))
+    assert np.array_equal(m.bits, vectors.signs(m.rows))
+
+
 def test_signs_stay_beside_their_rows_as_vectors_arrive_and_change(notes):
     db, ids = notes
     db.embed(limit=3, progress=False)
