@@ -151,6 +151,8 @@ class Matrix:
 
 
 LOAD_BATCH = 50_000  # vectors read at a time: 1M arrive without 1M blobs held at once
+_COUNT_SINCE = "SELECT count(*) FROM message_vectors WHERE seq > ? AND seq <= ? AND model = ?"
+_READ_SINCE = "SELECT message_id, vector FROM message_vectors WHERE seq > ? AND seq <= ? AND model = ?"
 
 
 def _read(conn: sqlite3.Connection, model: str, after: int, upto: int,
@@ -158,13 +160,12 @@ def _read(conn: sqlite3.Connection, model: str, after: int, upto: int,
     """The vectors with ``after < seq <= upto``: ids, float32 rows and sign bits, filled in
     batches straight into their arrays (at 1M: 6.6 s and a peak of 1.3 GB, where reading every
     row first took 11.2 s and 3.1 GB)."""
-    where = "FROM message_vectors WHERE seq > ? AND seq <= ? AND model = ?"
-    count = conn.execute(f"SELECT count(*) {where}", (after, upto, model)).fetchone()[0]
+    count = conn.execute(_COUNT_SINCE, (after, upto, model)).fetchone()[0]
     ids = np.empty(count, dtype=np.int64)
     rows = np.empty((count, dim), dtype=np.float32)
     bits = np.empty((-(-dim // 64), count), dtype=np.uint64)
     filled = 0
-    cursor = conn.execute(f"SELECT message_id, vector {where}", (after, upto, model))
+    cursor = conn.execute(_READ_SINCE, (after, upto, model))
     while filled < count:
         batch = cursor.fetchmany(LOAD_BATCH)[:count - filled]  # (a row deleted since the count: fewer)
         if not batch:
