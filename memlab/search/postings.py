@@ -507,19 +507,22 @@ def any_of(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, know
     bounds = [idfs[i] * (bm25.K1 + 1) for i in order]
     kept: list[Scored] = []
     considered: dict[int, np.ndarray] = {}  # per part: messages of the phrases made essential so far
+    allowed: dict[int, np.ndarray | None] = {}  # per part: offsets inside the scope, not stale (None: all)
     least = 0.0  # a lower bound of the k-th best final score
     read = 0
     for left_out in range(len(order) - 1, -1, -1):  # the highest bound left out becomes essential
         new = order[left_out]
         for part in sorted(phrases[new].parts):
-            fresh, least = _candidates(phrases, idfs, avgdl, known, scope, role, gone, order[:left_out], new,
+            if part not in allowed:
+                allowed[part] = _allowed(part, scope, gone)
+            fresh, least = _candidates(phrases, idfs, avgdl, known, allowed[part], role, order[:left_out], new,
                                        part, considered, least, want)
             read += fresh[1]
             if len(fresh[0].ids):
                 kept.append(fresh[0])
                 if sum(len(k.ids) for k in kept) >= want:
                     kept = [_concatenated(kept)]
-                    least = max(least, _kth_score(kept[0], want))
+                    least = max(least, _kth(kept[0].scores, want))
         if sum(bounds[:left_out]) < least:
             break  # a message holding none of the essential phrases can't reach the top
     return (_concatenated(kept) if kept else _EMPTY), read
@@ -535,10 +538,9 @@ def _every_in_scope(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: fl
         base = part << PART_BITS
         if role is not None:
             offsets = offsets[known.roles[base:base + PART_SIZE][offsets] == role]
-        if gone is not None:
-            first, last = np.searchsorted(gone, [base, base + PART_SIZE])
-            if last > first:
-                offsets = offsets[~np.isin(offsets, gone[first:last] - base)]
+        fresh = _allowed(part, None, gone)  # (stale entries left out)
+        if fresh is not None:
+            offsets = offsets[fresh[offsets]]
         if not len(offsets):
             continue
         read += len(offsets)
@@ -578,13 +580,38 @@ def _every_in_scope(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: fl
     return (_concatenated(out) if out else _EMPTY), read
 
 
+_NOWHERE = np.zeros(0, dtype=bool)  # a part holding none of the scope's messages
+
+
+def _allowed(part: int, scope: Matches | None, gone: np.ndarray | None) -> np.ndarray | None:
+    """Which of a part's offsets may be candidates: inside the scope and not stale (None: all;
+    ``_NOWHERE``: none)."""
+    ok = None
+    if scope is not None:
+        inside = scope.parts.get(part)
+        if inside is None:
+            return _NOWHERE
+        ok = np.zeros(PART_SIZE, dtype=bool)
+        ok[inside[0]] = True
+    if gone is not None:
+        base = part << PART_BITS
+        first, last = np.searchsorted(gone, [base, base + PART_SIZE])
+        if last > first:
+            ok = np.ones(PART_SIZE, dtype=bool) if ok is None else ok
+            ok[gone[first:last] - base] = False
+    return ok
+
+
 def _candidates(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float, known: Messages,
-                scope: Matches | None, role: int | None, gone: np.ndarray | None, others: Sequence[int],
+                allowed: np.ndarray | None, role: int | None, others: Sequence[int],
                 new: int, part: int, considered: dict[int, np.ndarray],
                 least: float, want: int) -> tuple[tuple[Scored, int], float]:
     """The messages of one part holding phrase ``new`` and no phrase made essential before it,
     that can be among the ``want`` best, scored exactly; how many were considered; the raised
-    lower bound of the k-th score. ``others``: the phrases left out, lowest bound first."""
+    lower bound of the k-th score. ``allowed``: see ``_allowed``; ``others``: the phrases left
+    out, lowest bound first."""
+    if allowed is _NOWHERE:
+        return (_EMPTY, 0), least
     base = part << PART_BITS
     o, t, sat = phrases[new].parts[part]
     seen = considered.get(part)
@@ -598,27 +625,13 @@ def _candidates(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     else:  # a sparse one: its offsets, less those seen, without spreading them out
         keep = ~seen[o]
         seen[o] = True
-    if scope is not None:
-        inside = scope.parts.get(part)
-        if inside is None:
-            return (_EMPTY, 0), least
-        within = np.zeros(PART_SIZE, dtype=bool)
-        within[inside[0]] = True
-    if gone is not None:
-        first, last = np.searchsorted(gone, [base, base + PART_SIZE])
-        stale = np.zeros(PART_SIZE, dtype=bool)
-        stale[gone[first:last] - base] = True
     if o is None:
-        if scope is not None:
-            offsets = offsets[within[offsets]]
-        if gone is not None:
-            offsets = offsets[~stale[offsets]]
+        if allowed is not None:
+            offsets = offsets[allowed[offsets]]
         tf, saturated = t[offsets], None
     else:
-        if scope is not None:
-            keep &= within[o]
-        if gone is not None:
-            keep &= ~stale[o]
+        if allowed is not None:
+            keep &= allowed[o]
         offsets, tf, saturated = o[keep], t[keep], None if sat is None else sat[keep]
     if role is not None:
         chosen = known.roles[base:base + PART_SIZE][offsets] == role
@@ -640,8 +653,7 @@ def _candidates(phrases: Sequence[Matches], idfs: Sequence[float], avgdl: float,
     for m, w in at_most.items():
         unread += w * sum(idfs[i] for i in present if most[i] == m)
     for i in present:
-        if len(offsets) >= want:
-            least = max(least, float(np.partition(so_far, len(so_far) - want)[len(so_far) - want]))
+        least = max(least, _kth(so_far, want))
         keep = np.flatnonzero((so_far + unread >= least * (1 - 1e-12)) | uncertain)
         if len(keep) < len(offsets):
             offsets, norm, so_far, uncertain, unread = (offsets[keep], norm[keep], so_far[keep], uncertain[keep],
@@ -684,12 +696,12 @@ def _concatenated(many: Sequence[Scored]) -> Scored:
                   np.concatenate([m.uncertain for m in many]))
 
 
-def _kth_score(scored: Scored, k: int) -> float:
+def _kth(scores: np.ndarray, k: int) -> float:
     """The k-th best score (0.0 with fewer: nothing is proven yet)."""
-    n = len(scored.scores)
+    n = len(scores)
     if n < k:
         return 0.0
-    return float(np.partition(scored.scores, n - k)[n - k])
+    return float(np.partition(scores, n - k)[n - k])
 
 
 def _taken(offsets: np.ndarray, held: dict[int, tuple], keep: np.ndarray) -> tuple[np.ndarray, dict[int, tuple]]:
