@@ -201,6 +201,16 @@ def test_deeper_json_is_refused_everywhere(db, depth):
     assert db.count("messages") == 0 and db.count("user_preferences") == 0
 
 
+def test_json_that_refers_to_itself_is_refused_as_such(db):
+    db.sessions.create("s")
+    db.conversations.create("s", "c")
+    loop: dict = {}
+    loop["self"] = loop
+    with pytest.raises(memlab.ValidationError, match="metadata is not JSON-serialisable: Circular reference"):
+        db.messages.add("c", "user", "x", metadata=loop)
+    assert db.count("messages") == 0
+
+
 @pytest.mark.parametrize("where", ["value", "key"])
 def test_lone_surrogates_in_json_are_refused(db, where):
     db.sessions.create("s")

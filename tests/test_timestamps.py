@@ -28,3 +28,18 @@ def test_what_is_not_iso_8601_is_refused(db):
     db.sessions.create("s")
     with pytest.raises(ValidationError, match="not an ISO-8601 timestamp"):
         db.costs.record("s", "gpt-4o", created_at="12/01/2026 09:00")
+
+
+@pytest.mark.parametrize("given,stored", [
+    ("2026-01-12T09:00:00.0+0000Z", None),  # memlab's length and separators, a zone in the fraction
+    ("2026-01-12T09:00:00.123Z", "2026-01-12T09:00:00.123000Z"),  # JavaScript's toISOString
+    ("2026-02-30T09:00:00.000000Z", None),  # the right shape, a day that doesn't exist
+    ("2026-01-12T24:00:00.000Z", None),
+])
+def test_text_shaped_like_memlabs_form_is_taken_only_when_it_is(db, given, stored):
+    db.sessions.create("s")
+    if stored is None:
+        with pytest.raises(ValidationError, match="not an ISO-8601 timestamp"):
+            db.costs.record("s", "gpt-4o", created_at=given)
+    else:
+        assert db.costs.get(db.costs.record("s", "gpt-4o", created_at=given))["created_at"] == stored
