@@ -24,7 +24,7 @@ TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tok
 class Costs(Records):
     json_columns = ("metadata",)
 
-    def _row(
+    def row(
         self,
         session_id: Any,
         model: Any,
@@ -41,16 +41,18 @@ class Costs(Records):
         prices: Any = None,
         unpriced: Counter | None = None,
     ) -> tuple:
+        """One call checked and priced (as of its time) into the parameters ``insert_rows`` stores;
+        ``prices`` is ``memlab.prices.current()``, fetched once by a bulk loader. Index 7 is the
+        cost: None means unpriced."""
         model = v.identifier("model", model)
         when = self._when("created_at", created_at)
-        tokens = {
-            "input_tokens": v.count("input_tokens", input_tokens),
-            "output_tokens": v.count("output_tokens", output_tokens),
-            "cache_read_tokens": v.count("cache_read_tokens", cache_read_tokens),
-            "cache_write_tokens": v.count("cache_write_tokens", cache_write_tokens),
-        }
-        one_hour = v.count("cache_write_1h_tokens", cache_write_1h_tokens)
-        if one_hour > tokens["cache_write_tokens"]:
+        count = v.count
+        input_tokens = count("input_tokens", input_tokens)
+        output_tokens = count("output_tokens", output_tokens)
+        cache_read_tokens = count("cache_read_tokens", cache_read_tokens)
+        cache_write_tokens = count("cache_write_tokens", cache_write_tokens)
+        one_hour = count("cache_write_1h_tokens", cache_write_1h_tokens)
+        if one_hour > cache_write_tokens:
             raise ValidationError("cache_write_1h_tokens is part of cache_write_tokens and can't exceed it")
         if cost_usd is None:
             if prices is None:
@@ -60,10 +62,10 @@ class Costs(Records):
             cost_usd = prices.compute_cost(
                 model,
                 when,
-                input_tokens=tokens["input_tokens"],
-                output_tokens=tokens["output_tokens"],
-                cache_read_tokens=tokens["cache_read_tokens"],
-                cache_write_tokens=tokens["cache_write_tokens"] - one_hour,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_read_tokens=cache_read_tokens,
+                cache_write_tokens=cache_write_tokens - one_hour,
                 cache_write_1h_tokens=one_hour,
             )
             if cost_usd is None and unpriced is not None:
@@ -78,7 +80,10 @@ class Costs(Records):
             v.identifier("session_id", session_id),
             agent_interaction_id,
             model,
-            *tokens.values(),
+            input_tokens,
+            output_tokens,
+            cache_read_tokens,
+            cache_write_tokens,
             cost_usd,
             when,
             v.optional_identifier("request_id", request_id),
@@ -107,7 +112,7 @@ class Costs(Records):
         of them used the 1-hour TTL (priced higher). Without ``cost_usd`` the cost comes from
         the price table; a model it doesn't know is stored with cost NULL (unpriced, not free).
         """
-        row = self._row(
+        row = self.row(
             session_id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
             cache_write_1h_tokens, cost_usd, agent_interaction_id, request_id, metadata, created_at,
         )
@@ -129,16 +134,10 @@ class Costs(Records):
         sql = INSERT.replace("INSERT", "INSERT OR IGNORE", 1) if skip_duplicates else INSERT
         prices = current()  # once per batch: a price lookup per model and day, not a file check per call
         try:
-            return self._insert_many(sql, calls, lambda call: self._row(**call, prices=prices, unpriced=unpriced),
+            return self._insert_many(sql, calls, lambda call: self.row(**call, prices=prices, unpriced=unpriced),
                                      "cost")
         except sqlite3.IntegrityError as e:
             raise _rejected(e, None) from None
-
-    def row(self, session_id: Any, model: Any, *, prices: Any = None, **fields: Any) -> tuple:
-        """One call checked and priced (as of its time) into the parameters ``insert_rows`` stores;
-        ``prices`` is ``memlab.prices.current()``, fetched once by a bulk loader. Index 7 is the
-        cost: None means unpriced."""
-        return self._row(session_id, model, prices=prices, **fields)
 
     def insert_rows(self, rows: Iterable[tuple], *, skip_duplicates: bool = False) -> int:
         """Store rows made by ``row`` (inside the caller's transaction); return how many were new."""

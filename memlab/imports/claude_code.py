@@ -217,10 +217,12 @@ class _Run:
         when = v.timestamp("timestamp", get("timestamp"))
         uuid = get("uuid")
         if isinstance(uuid, str):
-            stored = f"message:{uuid}" in self.stored
+            key = f"message:{uuid}"
+            stored = key in self.stored
         else:
             uuid = source.line_key(number, text)
-            stored = self.earlier_messages and self.ledger.get(f"message:{uuid}") is not None
+            key = f"message:{uuid}"
+            stored = self.earlier_messages and self.ledger.get(key) is not None
         if stored or uuid in self.uuids:
             self.report.duplicates["messages"] += 1
             return
@@ -249,7 +251,7 @@ class _Run:
                              "agent_id": agent, "file": where.rel},
             }
         self.uuids[uuid] = conversation
-        batch.message_keys.append((f"message:{uuid}", conversation))
+        batch.message_keys.append((key, conversation))
         if row is not None:
             batch.messages.append(row)
         else:
